@@ -117,7 +117,8 @@ export class ResourceStore {
     id: string,
     options: { count: number; since?: string; after?: string },
   ): Promise<HistoryPage> {
-    const upper = options.after ? versionSk(Number(options.after)) : `${VERSION_SK_PREFIX}~`;
+    // `after` is exclusive: the page continues below the last version already returned.
+    const upper = options.after ? versionSk(Number(options.after) - 1) : `${VERSION_SK_PREFIX}~`;
     const items = await this.query({
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
@@ -129,7 +130,7 @@ export class ResourceStore {
       ScanIndexForward: false,
       Limit: options.count + 1,
     });
-    let versions = items.map(fromItem).filter((v) => !options.after || v.version < Number(options.after));
+    let versions = items.map(fromItem);
     // Versions are written in time order, so the first one before `since` ends the list.
     if (options.since) versions = versions.filter((v) => v.lastUpdated >= (options.since as string));
     return page(versions, options.count, (v) => String(v.version));
@@ -159,7 +160,8 @@ export class ResourceStore {
           KeyConditionExpression: conditions.join(' AND '),
           ExpressionAttributeValues: values,
           ScanIndexForward: false,
-          Limit: options.count + 1,
+          // BETWEEN includes `after` itself, which is dropped below: read one more.
+          Limit: options.count + 2,
         });
       }),
     );
