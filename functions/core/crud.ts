@@ -118,7 +118,7 @@ export async function deleteResource(ctx: FhirContext, type: string, id: string,
     operation: 'delete',
   };
   try {
-    await ctx.store.writeVersion(deletion, current.version);
+    await ctx.store.writeVersion(deletion, current);
   } catch (err) {
     if (!(err instanceof VersionConflictError)) throw err;
     throw new OperationOutcomeError(
@@ -148,7 +148,7 @@ async function writeNewVersion(
     );
   }
   const stored: StoredVersion = { type, id, version, lastUpdated, operation, resource };
-  await ctx.store.writeVersion(stored, current?.version);
+  await ctx.store.writeVersion(stored, current);
   return stored;
 }
 

@@ -5,6 +5,7 @@
  */
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
@@ -14,6 +15,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Resource } from '@medplum/fhirtypes';
 import { CURRENT_SK, VERSION_SK_PREFIX, resourcePk, shardOf, typeHistoryPk, typeHistorySk, versionSk } from './keys.ts';
+import { OperationOutcomeError, badRequest } from '../core/outcomes.ts';
+import { type IndexEntry, indexEntries } from './search-index.ts';
 import { storeFault } from './store-errors.ts';
 import { TYPE_HISTORY_SHARDS } from './tables.ts';
 
@@ -44,6 +47,10 @@ export interface HistoryPage {
 }
 
 const TRANSACTION_CONFLICT_RETRIES = 4;
+/** DynamoDB's limit on the items of one TransactWriteItems. */
+export const MAX_TRANSACTION_ITEMS = 100;
+const BATCH_GET_LIMIT = 100;
+const BATCH_GET_ATTEMPTS = 5;
 
 export class ResourceStore {
   constructor(
@@ -60,23 +67,39 @@ export class ResourceStore {
   }
 
   /**
-   * Writes `next` as the new current version and as a version item, atomically.
-   * `expectedVersion` is the version `next` replaces (`undefined`: the resource must not
-   * exist). Throws {@link VersionConflictError} when that no longer holds.
+   * Writes `next` as the new current version, as a version item, and the changes to its
+   * search index entries, in one transaction. `previous` is the current version `next`
+   * replaces (`undefined`: the resource must not exist); when another writer got there
+   * first, nothing is written and {@link VersionConflictError} is thrown.
    */
-  async writeVersion(next: StoredVersion, expectedVersion: number | undefined): Promise<void> {
+  async writeVersion(next: StoredVersion, previous: StoredVersion | undefined): Promise<void> {
     const item = toItem(next);
+    const oldEntries = indexEntries(previous?.resource);
+    const newEntries = indexEntries(next.resource);
+    const key = (e: IndexEntry): string => `${e.pk}\n${e.sk}`;
+    const oldKeys = new Set(oldEntries.map(key));
+    const newKeys = new Set(newEntries.map(key));
+    const puts = newEntries.filter((e) => !oldKeys.has(key(e)));
+    const deletes = oldEntries.filter((e) => !newKeys.has(key(e)));
+    if (2 + puts.length + deletes.length > MAX_TRANSACTION_ITEMS) {
+      throw new OperationOutcomeError(
+        badRequest(
+          `This write changes ${puts.length + deletes.length} search index entries; at most ` +
+            `${MAX_TRANSACTION_ITEMS - 2} fit one atomic write. Write fewer identifiers, codes or names at once.`,
+        ),
+      );
+    }
     const command = new TransactWriteItemsCommand({
       TransactItems: [
         {
           Put: {
             TableName: this.tableName,
             Item: { ...item, sk: { S: CURRENT_SK } },
-            ...(expectedVersion === undefined
+            ...(previous === undefined
               ? { ConditionExpression: 'attribute_not_exists(pk)' }
               : {
                   ConditionExpression: 'version = :expected',
-                  ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+                  ExpressionAttributeValues: { ':expected': { N: String(previous.version) } },
                 }),
           },
         },
@@ -92,6 +115,8 @@ export class ResourceStore {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        ...puts.map((e) => ({ Put: { TableName: this.tableName, Item: { pk: { S: e.pk }, sk: { S: e.sk } } } })),
+        ...deletes.map((e) => ({ Delete: { TableName: this.tableName, Key: { pk: { S: e.pk }, sk: { S: e.sk } } } })),
       ],
     });
     for (let attempt = 1; ; attempt++) {
@@ -171,6 +196,70 @@ export class ResourceStore {
       .sort((a, b) => ((a.thSk?.S ?? '') < (b.thSk?.S ?? '') ? 1 : -1))
       .map(fromItem);
     return page(merged, options.count, (v) => typeHistorySk(v.lastUpdated, v.id, v.version));
+  }
+
+  /**
+   * One page of a search index partition in sort-key order, strongly consistent so a
+   * search reads its own writes. `after` is exclusive; `prefix` limits to sort keys that
+   * begin with it.
+   */
+  async queryIndex(
+    pk: string,
+    options: { after?: string; prefix?: string; limit: number },
+  ): Promise<{ sks: string[]; more: boolean }> {
+    const values: Record<string, AttributeValue> = { ':pk': { S: pk } };
+    let condition = 'pk = :pk';
+    if (options.prefix !== undefined || options.after !== undefined) {
+      const afterExclusive = options.after !== undefined ? `${options.after}\u0000` : '';
+      const from = afterExclusive > (options.prefix ?? '') ? afterExclusive : (options.prefix ?? '');
+      const to = `${options.prefix ?? ''}\uffff`;
+      if (from >= to) return { sks: [], more: false };
+      condition += ' AND sk BETWEEN :from AND :to';
+      values[':from'] = { S: from };
+      values[':to'] = { S: to };
+    }
+    try {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: condition,
+          ExpressionAttributeValues: values,
+          ProjectionExpression: 'sk',
+          ConsistentRead: true,
+          Limit: options.limit,
+        }),
+      );
+      return { sks: (result.Items ?? []).map((i) => i.sk?.S as string), more: result.LastEvaluatedKey !== undefined };
+    } catch (err) {
+      throw storeFault(err);
+    }
+  }
+
+  /** The current versions of many resources (strongly consistent), in no particular order. */
+  async readCurrentMany(refs: { type: string; id: string }[]): Promise<StoredVersion[]> {
+    const unique = [...new Map(refs.map((r) => [resourcePk(r.type, r.id), r])).keys()];
+    const found: StoredVersion[] = [];
+    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
+      let keys: Record<string, AttributeValue>[] = unique
+        .slice(i, i + BATCH_GET_LIMIT)
+        .map((pk) => ({ pk: { S: pk }, sk: { S: CURRENT_SK } }));
+      for (let attempt = 1; keys.length > 0; attempt++) {
+        if (attempt > BATCH_GET_ATTEMPTS) {
+          throw storeFault(Object.assign(new Error('Unprocessed keys'), { name: 'ThrottlingException' }));
+        }
+        try {
+          const result = await this.client.send(
+            new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+          );
+          found.push(...(result.Responses?.[this.tableName] ?? []).map(fromItem));
+          keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, AttributeValue>[];
+        } catch (err) {
+          throw storeFault(err);
+        }
+        if (keys.length > 0) await sleep(25 * 2 ** attempt);
+      }
+    }
+    return found;
   }
 
   private async get(pk: string, sk: string): Promise<StoredVersion | undefined> {

@@ -4,11 +4,13 @@
  */
 import { type TypedValue, evalFhirPathTyped, toTypedValue } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
+import { loadDefinitions } from '../validation.ts';
 import type { SearchParamDef } from './types.ts';
 
 /** The typed values `param` selects in `resource` (Coding, Identifier, Reference, dateTime, Period …). */
 export function paramValues(resource: Resource, param: SearchParamDef): TypedValue[] {
   if (!param.expression) return [];
+  loadDefinitions(); // FHIRPath typing needs the StructureDefinitions
   return evalFhirPathTyped(param.expression, [toTypedValue(resource)]);
 }
 
