@@ -1,0 +1,269 @@
+/**
+ * `npm run bench`: the figures issue 2 asks for, from one run against one DynamoDB Local.
+ *
+ * 1. p50/p95 of read, create and update through the HTTP API (the Hono app on
+ *    `@hono/node-server`, called with fetch over keep-alive), each beside the raw DynamoDB
+ *    operations underneath it (the very commands the store sent, replayed on a client
+ *    built by the same factory; see `api-latency.ts`), interleaved pair by pair.
+ * 2. The Lambda handler's esbuild bundle size, and its cold init (import of the bundle in
+ *    a fresh `node` process) over several processes, also with `--enable-source-maps` as
+ *    the deployed function runs.
+ *
+ * It prints figures and says which targets are met; it asserts no timings. The results
+ * also go to `.samvard/bench-results.json` for the README.
+ *
+ * Environment: BENCH_ITERATIONS (500), BENCH_WARMUP (50), BENCH_COLD_RUNS (10).
+ * `tests/bench/read-breakdown.ts` splits a read into its layers when the ratio needs explaining.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { buildDependencies } from '../../functions/api/dependencies.ts';
+import { readConfig } from '../../functions/config.ts';
+import { createApp } from '../../functions/http/app.ts';
+import { startDynamoDbLocal } from '../../functions/local/dynamodb-local.ts';
+import { createDynamoDbClient } from '../../functions/store/dynamodb-client.ts';
+import { ensureTable } from '../../functions/store/ensure-tables.ts';
+import { resourceTable } from '../../functions/store/tables.ts';
+import { ResourceStore } from '../../functions/store/resource-store.ts';
+import { type LatencyResults, type PairSamples, measureApiLatency, recordCommands } from './api-latency.ts';
+import { bundleHandler } from './bundle.ts';
+import { measureColdInit } from './cold-init.ts';
+import { type Summary, round, summarize } from './stats.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OUT_DIR = resolve(ROOT, '.samvard');
+const RESULTS_FILE = resolve(OUT_DIR, 'bench-results.json');
+const REGION = 'eu-north-1';
+
+const ITERATIONS = intFromEnv('BENCH_ITERATIONS', 500);
+const WARMUP = intFromEnv('BENCH_WARMUP', 50);
+const COLD_RUNS = intFromEnv('BENCH_COLD_RUNS', 10);
+
+const TARGETS = {
+  readRatio: 1.3,
+  createRatio: 1.5,
+  coldInitMs: 150,
+  /** Decimal megabytes: 1.5 MB = 1,500,000 bytes. */
+  bundleBytes: 1_500_000,
+};
+
+interface TargetResult {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const loadBefore = loadavg()[0] ?? 0;
+  console.log(
+    `samvard bench: Node ${process.version}, ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ''}, load average ${loadBefore.toFixed(2)}`,
+  );
+
+  const dynamo = await startDynamoDbLocal();
+  const tableName = `bench-${randomUUID()}`;
+  const client = createDynamoDbClient({ region: REGION, endpoint: dynamo.endpoint });
+  let server: ReturnType<typeof serve> | undefined;
+  try {
+    await ensureTable(client, resourceTable, tableName);
+    console.log(`DynamoDB Local (in memory) at ${dynamo.endpoint}, table ${tableName}`);
+
+    // 1. Latency through the HTTP API beside the raw DynamoDB operations.
+    const config = readConfig({ DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: REGION, SAMVARD_RESOURCE_TABLE: tableName });
+    // The app as buildDependencies makes it, but with a store whose client (built by the
+    // same factory) records what it sends, for the raw side to replay.
+    const appClient = createDynamoDbClient({ region: REGION, endpoint: dynamo.endpoint });
+    const recorder = recordCommands(appClient);
+    const app = createApp({ ...buildDependencies(config), store: new ResourceStore(appClient, tableName) });
+    const port = await new Promise<number>((done) => {
+      server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => done(info.port));
+    });
+    const fhirBase = `http://127.0.0.1:${port}/fhir`;
+    console.log(`API at ${fhirBase}; ${WARMUP} warm-up + ${ITERATIONS} measured pairs per operation ...`);
+    const latency = await measureApiLatency({ fhirBase, recorder, client, warmup: WARMUP, iterations: ITERATIONS });
+    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+    server = undefined;
+    appClient.destroy();
+
+    // 2. Bundle size and cold init of the Lambda handler.
+    console.log('Bundling functions/api/handler.ts with esbuild ...');
+    const bundleDir = resolve(OUT_DIR, 'bench', 'api-handler');
+    const bundle = await bundleHandler(ROOT, bundleDir);
+    // For https://esbuild.github.io/analyze/ or `npx esbuild --analyze`-style digging.
+    const metafileFile = resolve(bundleDir, 'meta.json');
+    writeFileSync(metafileFile, JSON.stringify(bundle.metafile));
+    console.log(`Cold init: ${COLD_RUNS} fresh processes importing the bundle ...`);
+    const coldEnv = { DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: REGION, SAMVARD_RESOURCE_TABLE: tableName };
+    measureColdInit(bundle.file, coldEnv, 1); // once unmeasured, so the file is in the page cache
+    const cold = measureColdInit(bundle.file, coldEnv, COLD_RUNS);
+    const coldImport = summarize(cold.map((s) => s.importMs));
+    const coldBoot = summarize(cold.map((s) => s.bootMs));
+    const coldProcess = summarize(cold.map((s) => s.processMs));
+    // The deployed function sets NODE_OPTIONS=--enable-source-maps (infra/constructs/samvard-function.ts).
+    const coldMapped = summarize(
+      measureColdInit(bundle.file, coldEnv, COLD_RUNS, ['--enable-source-maps']).map((s) => s.importMs),
+    );
+
+    // Report.
+    const rows = latencyRows(latency);
+    const targets: TargetResult[] = [
+      ratioTarget(`read (GET) vs raw ${rows.read.rawLabel}`, rows.read.ratioP50, TARGETS.readRatio),
+      ratioTarget(`create (POST) vs raw ${rows.create.rawLabel}`, rows.create.ratioP50, TARGETS.createRatio),
+      {
+        name: 'cold init (import of the bundle, median)',
+        target: `<= ${TARGETS.coldInitMs} ms`,
+        measured: `${coldImport.p50.toFixed(1)} ms`,
+        met: coldImport.p50 <= TARGETS.coldInitMs,
+      },
+      {
+        name: 'bundle size (index.mjs, without the .map)',
+        target: `<= ${(TARGETS.bundleBytes / 1e6).toFixed(1)} MB`,
+        measured: `${(bundle.bytes / 1e6).toFixed(3)} MB (${bundle.bytes} bytes)`,
+        met: bundle.bytes <= TARGETS.bundleBytes,
+      },
+    ];
+
+    console.log('');
+    printTable(
+      ['operation', 'p50 ms', 'p95 ms', 'raw DynamoDB operations (replayed)', 'raw p50', 'raw p95', 'p50 ratio', 'p95 ratio'],
+      Object.values(rows).map((r) => [
+        r.label,
+        r.http.p50.toFixed(2),
+        r.http.p95.toFixed(2),
+        r.rawLabel,
+        r.raw.p50.toFixed(2),
+        r.raw.p95.toFixed(2),
+        `${r.ratioP50.toFixed(2)}x`,
+        `${r.ratioP95.toFixed(2)}x`,
+      ]),
+    );
+    console.log('');
+    printTable(
+      ['Lambda handler bundle', 'value'],
+      [
+        ['index.mjs size', `${bundle.bytes} bytes (${(bundle.bytes / 1e6).toFixed(3)} MB)`],
+        ['index.mjs.map size', `${bundle.mapBytes} bytes`],
+        ['largest parts', bundle.contributors.slice(0, 5).map((c) => `${c.name} ${kb(c.bytes)}`).join(', ')],
+        ['cold init: import, median', `${coldImport.p50.toFixed(1)} ms (p95 ${coldImport.p95.toFixed(1)}, min ${coldImport.min.toFixed(1)}, max ${coldImport.max.toFixed(1)}, n=${coldImport.n})`],
+        ['cold init with --enable-source-maps, median', `${coldMapped.p50.toFixed(1)} ms (p95 ${coldMapped.p95.toFixed(1)}, n=${coldMapped.n})`],
+        ['cold init: node boot before import, median', `${coldBoot.p50.toFixed(1)} ms`],
+        ['cold init: whole process (spawn to exit), median', `${coldProcess.p50.toFixed(1)} ms`],
+      ],
+    );
+    console.log('');
+    for (const t of targets) console.log(`${t.met ? 'met    ' : 'NOT met'}  ${t.name}: ${t.measured} (target ${t.target})`);
+
+    const totalSeconds = (Date.now() - startedAt) / 1000;
+    const loadAfter = loadavg()[0] ?? 0;
+    // Other work on the machine skews every figure; say how busy it was.
+    console.log(`\nLoad average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after, on ${cpus().length} CPU(s)`);
+    mkdirSync(OUT_DIR, { recursive: true });
+    const results = {
+      date: new Date().toISOString(),
+      command: 'npm run bench',
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      loadAverage1m: { before: round(loadBefore), after: round(loadAfter) },
+      dynamodb: 'DynamoDB Local (in memory, same machine)',
+      warmup: WARMUP,
+      iterations: ITERATIONS,
+      latencyMs: Object.fromEntries(
+        Object.entries(rows).map(([key, r]) => [
+          key,
+          {
+            http: r.label,
+            raw: r.rawLabel,
+            httpSummary: roundSummary(r.http),
+            rawSummary: roundSummary(r.raw),
+            ratioP50: round(r.ratioP50),
+            ratioP95: round(r.ratioP95),
+          },
+        ]),
+      ),
+      bundle: {
+        entry: 'functions/api/handler.ts',
+        options: 'esbuild: bundle, esm, minify, platform node, target node22, sourcemap file, mainFields module,main, @aws-sdk bundled',
+        bytes: bundle.bytes,
+        megabytes: round(bundle.bytes / 1e6, 3),
+        mapBytes: bundle.mapBytes,
+        metafile: metafileFile,
+        largestParts: bundle.contributors.slice(0, 15),
+      },
+      coldInitMs: {
+        what: 'import() of the bundle in a fresh node process (builds dependencies, indexes FHIR definitions)',
+        runs: COLD_RUNS,
+        import: roundSummary(coldImport),
+        withEnableSourceMaps: roundSummary(coldMapped),
+        nodeBootP50: round(coldBoot.p50),
+        wholeProcessP50: round(coldProcess.p50),
+      },
+      targets,
+      totalSeconds: round(totalSeconds, 1),
+    };
+    writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`\nResults written to ${RESULTS_FILE} (run took ${totalSeconds.toFixed(1)} s)`);
+  } finally {
+    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+    client.destroy();
+    await dynamo.stop();
+  }
+}
+
+interface Row {
+  label: string;
+  rawLabel: string;
+  http: Summary;
+  raw: Summary;
+  ratioP50: number;
+  ratioP95: number;
+}
+
+function latencyRows(latency: LatencyResults): Record<'read' | 'create' | 'update', Row> {
+  const row = (label: string, pair: PairSamples): Row => {
+    const http = summarize(pair.http);
+    const raw = summarize(pair.raw);
+    return { label, rawLabel: pair.rawOperation, http, raw, ratioP50: http.p50 / raw.p50, ratioP95: http.p95 / raw.p95 };
+  };
+  return {
+    read: row('read   GET /Patient/{id}', latency.read),
+    create: row('create POST /Patient', latency.create),
+    update: row('update PUT + If-Match', latency.update),
+  };
+}
+
+function ratioTarget(name: string, ratio: number, target: number): TargetResult {
+  return { name: `${name} (p50 ratio)`, target: `<= ${target.toFixed(2)}x`, measured: `${ratio.toFixed(2)}x`, met: ratio <= target };
+}
+
+function roundSummary(s: Summary): Summary {
+  return { n: s.n, p50: round(s.p50), p95: round(s.p95), min: round(s.min), max: round(s.max), mean: round(s.mean) };
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(0)} KB`;
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+function intFromEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
