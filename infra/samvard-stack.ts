@@ -1,0 +1,123 @@
+/**
+ * samvard in one stack: the resource table, the API function behind an HTTP API, the
+ * optional change-event path, and the alarms over all of it.
+ */
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { resourceTable } from '../functions/store/tables.ts';
+import type { SamvardConfig } from './config.ts';
+import { Alarms } from './constructs/alarms.ts';
+import { DataTable } from './constructs/data-table.ts';
+import { EventPath } from './constructs/event-path.ts';
+import { FhirHttpApi } from './constructs/fhir-http-api.ts';
+import { SamvardFunction, type TableAccess, functionEntry } from './constructs/samvard-function.ts';
+
+/**
+ * What the API function does with the resource table: the IAM actions behind the
+ * DynamoDB calls in `functions/store` (tests/infra/iam.test.ts checks the two agree).
+ * A TransactWriteItems is authorized per item: its `Put`s need `dynamodb:PutItem`, its
+ * `Delete`s (stale search index entries) `dynamodb:DeleteItem`.
+ */
+export const API_RESOURCE_TABLE_ACCESS: TableAccess = {
+  table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  indexes: ['dynamodb:Query'],
+};
+
+export interface SamvardStackProps extends StackProps {
+  config: SamvardConfig;
+}
+
+export class SamvardStack extends Stack {
+  readonly resources: DataTable;
+  readonly apiFunction: SamvardFunction;
+  readonly httpApi: FhirHttpApi;
+  readonly eventPath: EventPath | undefined;
+  readonly alarms: Alarms;
+  readonly encryptionKey: Key | undefined;
+
+  constructor(scope: Construct, id: string, props: SamvardStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = config.logRetentionDays as RetentionDays;
+
+    this.encryptionKey = config.customerManagedKey
+      ? new Key(this, 'DataKey', {
+          alias: `alias/samvard-${config.stage}-data`,
+          description: `samvard ${config.stage}: patient data at rest (tables, logs, queues, events)`,
+          enableKeyRotation: true,
+          removalPolicy: RemovalPolicy.RETAIN,
+        })
+      : undefined;
+    if (this.encryptionKey) {
+      // CloudWatch Logs encrypts this account's log groups in this region with the key.
+      this.encryptionKey.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'CloudWatchLogsOfThisAccount',
+          principals: [new ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+          actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+          resources: ['*'],
+          conditions: {
+            ArnLike: {
+              'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`,
+            },
+          },
+        }),
+      );
+    }
+
+    this.resources = new DataTable(this, 'Resources', { definition: resourceTable, encryptionKey: this.encryptionKey });
+
+    this.apiFunction = new SamvardFunction(this, 'ApiFunction', {
+      entry: functionEntry('api/handler.ts'),
+      description: `samvard ${config.stage}: FHIR R4 API`,
+      // Validation indexes StructureDefinitions at cold start: more memory, more CPU.
+      memorySize: 1024,
+      timeout: Duration.seconds(15),
+      logRetention,
+      logEncryptionKey: this.encryptionKey,
+      environment: { SAMVARD_RESOURCE_TABLE: this.resources.table.tableName },
+    });
+    this.apiFunction.grantTableAccess(this.resources, API_RESOURCE_TABLE_ACCESS);
+
+    this.httpApi = new FhirHttpApi(this, 'Http', {
+      stage: config.stage,
+      handler: this.apiFunction,
+      jwtIssuer: config.jwtIssuer,
+      jwtAudience: config.jwtAudience,
+      throttleRateLimit: config.throttleRateLimit,
+      throttleBurstLimit: config.throttleBurstLimit,
+      logRetention,
+      logEncryptionKey: this.encryptionKey,
+    });
+
+    this.eventPath = config.changeEvents
+      ? new EventPath(this, 'ChangeEvents', {
+          stage: config.stage,
+          resources: this.resources,
+          logRetention,
+          encryptionKey: this.encryptionKey,
+        })
+      : undefined;
+
+    this.alarms = new Alarms(this, 'Alarms', {
+      stage: config.stage,
+      api: this.httpApi,
+      functions: [this.apiFunction, ...(this.eventPath ? [this.eventPath.publisher] : [])],
+      tables: [this.resources],
+      eventPath: this.eventPath,
+      latencyP99AlarmMs: config.latencyP99AlarmMs,
+      alarmEmail: config.alarmEmail,
+      encryptionKey: this.encryptionKey,
+    });
+
+    new CfnOutput(this, 'FhirBaseUrl', { value: this.httpApi.fhirBaseUrl, description: 'FHIR base URL of the API' });
+    new CfnOutput(this, 'ResourceTableName', { value: this.resources.table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe on-call here' });
+    if (this.eventPath) {
+      new CfnOutput(this, 'ChangeEventBusName', { value: this.eventPath.bus.eventBusName });
+    }
+  }
+}

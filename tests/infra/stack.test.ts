@@ -1,0 +1,196 @@
+/**
+ * The stack as `cdk.json` configures it (AWS-managed keys, no change events): tables,
+ * functions, the HTTP API and its authorizer, alarms, and cdk-nag.
+ */
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { resourceTable } from '../../functions/store/tables.ts';
+import { PUBLIC_ROUTES } from '../../infra/constructs/fhir-http-api.ts';
+import { TEST_AUDIENCE, TEST_ISSUER, resourcesOf, synthesize } from './synth.ts';
+
+const { stack, template, findings, acknowledgments } = synthesize();
+
+describe('resource table', () => {
+  it('has the keys and indexes of functions/store/tables.ts', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: resourceTable.keys.partitionKey, KeyType: 'HASH' },
+        { AttributeName: resourceTable.keys.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: Object.entries(resourceTable.globalIndexes).map(([IndexName, k]) => ({
+        IndexName,
+        KeySchema: [
+          { AttributeName: k.partitionKey, KeyType: 'HASH' },
+          { AttributeName: k.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    });
+  });
+
+  it('is on demand, with point-in-time recovery and deletion protection', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
+  });
+
+  it('is encrypted with the AWS-managed KMS key unless told otherwise', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      // Enabled without a key of its own: the AWS-managed `aws/dynamodb` key.
+      SSESpecification: { SSEEnabled: true, KMSMasterKeyId: Match.absent() },
+    });
+    template.resourceCountIs('AWS::KMS::Key', 0);
+  });
+
+  it('streams new and old images for the change consumers', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+  });
+
+  it('is kept when the stack is deleted or the table replaced', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('API function', () => {
+  it('runs Node.js 22 on arm64, ESM-bundled, with source maps', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('FHIR R4 API'),
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Environment: {
+        Variables: {
+          NODE_OPTIONS: '--enable-source-maps',
+          SAMVARD_RESOURCE_TABLE: { Ref: stack.getLogicalId(stack.resources.table.node.defaultChild as never) },
+        },
+      },
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
+    });
+  });
+
+  it('has no default execution role with AWSLambdaBasicExecutionRole', () => {
+    for (const [, role] of resourcesOf(template, 'AWS::IAM::Role')) {
+      expect(JSON.stringify(role.ManagedPolicyArns ?? [])).not.toContain('AWSLambdaBasicExecutionRole');
+    }
+  });
+
+  it('writes logs to a log group with a retention', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+});
+
+describe('HTTP API', () => {
+  it('has a JWT authorizer with the issuer and audiences from context', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: TEST_ISSUER, Audience: TEST_AUDIENCE },
+    });
+  });
+
+  it('puts the authorizer on every route except the two discovery documents', () => {
+    const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r);
+    const byKey = new Map(routes.map((r) => [r.RouteKey as string, r]));
+    expect([...byKey.keys()].sort()).toEqual(['$default', ...PUBLIC_ROUTES].sort());
+    for (const route of routes) {
+      if ((PUBLIC_ROUTES as readonly string[]).includes(route.RouteKey as string)) {
+        expect(route.AuthorizationType, String(route.RouteKey)).toBe('NONE');
+      } else {
+        expect(route.AuthorizationType, String(route.RouteKey)).toBe('JWT');
+        expect(route.AuthorizerId, String(route.RouteKey)).toBeDefined();
+      }
+    }
+    expect(PUBLIC_ROUTES).toEqual(['GET /fhir/metadata', 'GET /fhir/.well-known/smart-configuration']);
+  });
+
+  it('throttles and writes access logs, without query strings', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+      AccessLogSettings: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+      },
+    });
+    const stage = resourcesOf(template, 'AWS::ApiGatewayV2::Stage')[0]?.[1];
+    const format = (stage?.AccessLogSettings as { Format: string }).Format;
+    expect(format).not.toMatch(/querystring|requestOverride|body/i);
+  });
+
+  it('outputs the FHIR base URL', () => {
+    template.hasOutput('FhirBaseUrl', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
+  });
+});
+
+describe('alarms and dashboard', () => {
+  const alarmNames = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.AlarmName as string);
+
+  it('alarm on 5xx rate, p99 latency and throttles', () => {
+    expect(alarmNames).toEqual(
+      expect.arrayContaining([
+        'samvard-dev-Api5xxRate',
+        'samvard-dev-ApiLatencyP99',
+        'samvard-dev-ApiFunctionThrottles',
+        'samvard-dev-ResourcesTableThrottles',
+      ]),
+    );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'samvard-dev-Api5xxRate',
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'IF(requests >= 20, 100 * errors / requests, 0)' })]),
+      Threshold: 1,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'samvard-dev-ApiLatencyP99',
+      MetricName: 'Latency',
+      Namespace: 'AWS/ApiGateway',
+      ExtendedStatistic: 'p99',
+      Threshold: 1500,
+    });
+  });
+
+  it('notify the alarm topic, which only accepts TLS', () => {
+    const topic = { Ref: stack.getLogicalId(stack.alarms.topic.node.defaultChild as never) };
+    for (const [id, alarm] of resourcesOf(template, 'AWS::CloudWatch::Alarm')) {
+      expect(alarm.AlarmActions, id).toEqual([topic]);
+      expect(alarm.OKActions, id).toEqual([topic]);
+    }
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('has a dashboard', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'samvard-dev' });
+  });
+});
+
+describe('change events', () => {
+  it('are off until the publisher has its EventBridge client', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 0);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+  });
+});
+
+describe('cdk-nag', () => {
+  it('finds no unacknowledged error in the AwsSolutions and HIPAA Security packs', () => {
+    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('every acknowledgment is on a resource, not the stack, and says why', () => {
+    expect(acknowledgments.length).toBeGreaterThan(0);
+    for (const ack of acknowledgments) {
+      expect(ack.path, ack.id).not.toBe(stack.node.path);
+      expect(ack.reason.length, `${ack.path} ${ack.id}`).toBeGreaterThan(40);
+    }
+  });
+});
