@@ -347,6 +347,13 @@ describe('_sort', () => {
     expect(parse(type, `_sort=${value}`, true).sort).toEqual(rules);
   });
 
+  it('unsupported rules are left out and the rest apply; strict rejects the parameter', () => {
+    const q = parse('Patient', '_sort=name,-birthdate');
+    expect(q.sort).toEqual([{ code: 'birthdate', descending: true }]);
+    expect(q.ignored).toEqual(['_sort']);
+    expect(badRequestOf(() => parse('Patient', '_sort=name,-birthdate', true)).text).toContain('name');
+  });
+
   it.each(['name', 'identifier', 'favourite', '-general-practitioner'])(
     'Patient?_sort=%s is ignored, or a 400 when strict',
     (value) => {

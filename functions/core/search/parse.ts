@@ -80,7 +80,7 @@ export function parseSearchQuery(
   };
   for (const [name, value] of params) {
     try {
-      parseParameter(query, name, value);
+      parseParameter(query, name, value, options.strict);
     } catch (err) {
       if (!(err instanceof Unsupported || err instanceof NoValue)) throw err;
       if (options.strict && err instanceof Unsupported) {
@@ -92,16 +92,23 @@ export function parseSearchQuery(
   return query;
 }
 
-function parseParameter(query: SearchQuery, name: string, value: string): void {
+function parseParameter(query: SearchQuery, name: string, value: string, strict: boolean): void {
   if (TRANSPORT_PARAMS.has(name)) return;
   const [base = '', ...modifiers] = name.split(':');
   switch (base) {
     case '_count':
       query.count = parseCount(value);
       return;
-    case '_sort':
-      query.sort = parseSort(query.resourceType, value);
+    case '_sort': {
+      const { rules, unsupported } = parseSort(query.resourceType, value);
+      query.sort = rules;
+      // The supported rules apply; the others are ignored like an unknown parameter.
+      if (unsupported.length > 0 && (strict || query.sort.length === 0)) {
+        throw new Unsupported(`Cannot sort ${query.resourceType} by ${unsupported.join(', ')}`);
+      }
+      if (unsupported.length > 0 && !query.ignored.includes(name)) query.ignored.push(name);
       return;
+    }
     case '_summary':
       query.summary = oneOf(name, value, SUMMARY);
       return;
@@ -152,22 +159,19 @@ function parseElements(name: string, value: string): string[] {
  * `_sort=-date,status`: `_lastUpdated`, `_id`, date parameters and `status`.
  * @see https://hl7.org/fhir/R4/search.html#sort
  */
-function parseSort(resourceType: string, value: string): SortRule[] {
-  return value
-    .split(',')
-    .filter(Boolean)
-    .map((item) => {
-      const descending = item.startsWith('-');
-      const code = descending ? item.slice(1) : item;
-      const param = searchParamFor(resourceType, code);
-      const sortable =
-        code === '_lastUpdated' ||
-        code === '_id' ||
-        param?.type === 'date' ||
-        (code === 'status' && param?.type === 'token');
-      if (!param || !sortable || !param.expression) throw new Unsupported(`Cannot sort ${resourceType} by ${code}`);
-      return { code, descending };
-    });
+function parseSort(resourceType: string, value: string): { rules: SortRule[]; unsupported: string[] } {
+  const rules: SortRule[] = [];
+  const unsupported: string[] = [];
+  for (const item of value.split(',').filter(Boolean)) {
+    const descending = item.startsWith('-');
+    const code = descending ? item.slice(1) : item;
+    const param = searchParamFor(resourceType, code);
+    const sortable =
+      code === '_lastUpdated' || code === '_id' || param?.type === 'date' || (code === 'status' && param?.type === 'token');
+    if (param?.expression && sortable) rules.push({ code, descending });
+    else unsupported.push(code);
+  }
+  return { rules, unsupported };
 }
 
 /**
