@@ -15,6 +15,7 @@
  * Environment: BENCH_ITERATIONS (500), BENCH_WARMUP (50), BENCH_COLD_RUNS (10).
  * `tests/bench/read-breakdown.ts` splits a read into its layers when the ratio needs explaining.
  */
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -62,8 +63,9 @@ interface TargetResult {
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const loadBefore = loadavg()[0] ?? 0;
+  const source = sourceVersion();
   console.log(
-    `samvard bench: Node ${process.version}, ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ''}, load average ${loadBefore.toFixed(2)}`,
+    `samvard bench at ${source}: Node ${process.version}, ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ''}, load average ${loadBefore.toFixed(2)}`,
   );
 
   const dynamo = await startDynamoDbLocal();
@@ -167,6 +169,7 @@ async function main(): Promise<void> {
     const results = {
       date: new Date().toISOString(),
       command: 'npm run bench',
+      source,
       node: process.version,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
@@ -256,6 +259,18 @@ function printTable(header: string[], rows: string[][]): void {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
+}
+
+/** The commit measured, and whether code the figures depend on differs from it. */
+function sourceVersion(): string {
+  const git = (...args: string[]): string | undefined => {
+    const out = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+    return out.status === 0 ? out.stdout.trim() : undefined;
+  };
+  const commit = git('rev-parse', '--short', 'HEAD');
+  if (!commit) return 'an unknown commit (no git)';
+  const changed = git('status', '--porcelain', '--', 'functions', 'fhir-profiles', 'package-lock.json');
+  return changed ? `${commit} with uncommitted changes in functions/ or fhir-profiles/` : commit;
 }
 
 function intFromEnv(name: string, fallback: number): number {
