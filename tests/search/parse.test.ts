@@ -396,6 +396,15 @@ describe('_count, _summary, _total, _elements, _cursor', () => {
     expect(parse('Task', '_elements=status, owner,Task.intent').elements).toEqual(['status', 'owner', 'Task.intent']);
   });
 
+  it.each(['_count:exact=5', '_sort:asc=date', '_summary:x=count'])('%s: a modifier on a result parameter is ignored', (query) => {
+    const q = parse('Observation', query);
+    expect(q.ignored).toEqual([query.split('=')[0]]);
+    expect(q.count).toBe(20);
+    expect(q.sort).toEqual([]);
+    expect(q.summary).toBeUndefined();
+    expect(() => parse('Observation', query, true)).toThrow(OperationOutcomeError);
+  });
+
   it('_cursor is kept as it is', () => {
     expect(parse('Task', '_cursor=eyJhZnRlciI6IngifQ').cursor).toBe('eyJhZnRlciI6IngifQ');
   });

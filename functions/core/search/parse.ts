@@ -41,6 +41,8 @@ const MODIFIERS: Partial<Record<SearchParamType, readonly string[]>> = {
 
 const SUMMARY = ['count', 'true', 'text', 'data', 'false'] as const;
 const TOTAL = ['none', 'estimate', 'accurate'] as const;
+/** Parameters that shape the result rather than select resources; they take no modifier. */
+const RESULT_PARAMS = new Set(['_count', '_sort', '_summary', '_total', '_elements', '_cursor']);
 /** Handled by the transport, not a search: accepted and left out of the self link. */
 const TRANSPORT_PARAMS = new Set(['_format', '_pretty']);
 
@@ -95,6 +97,7 @@ export function parseSearchQuery(
 function parseParameter(query: SearchQuery, name: string, value: string, strict: boolean): void {
   if (TRANSPORT_PARAMS.has(name)) return;
   const [base = '', ...modifiers] = name.split(':');
+  if (RESULT_PARAMS.has(base) && modifiers.length > 0) throw new Unsupported(`${base} takes no modifier: ${name}`);
   switch (base) {
     case '_count':
       query.count = parseCount(value);
