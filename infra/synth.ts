@@ -31,7 +31,14 @@ for (const [key, value] of Object.entries(EXAMPLE_CONTEXT)) {
 
 const outdir = process.env.CDK_OUTDIR ?? 'cdk.out';
 const { app, stack } = createSamvardApp({ context, outdir });
-const assembly = app.synth();
+let assembly: ReturnType<typeof app.synth>;
+try {
+  assembly = app.synth();
+} catch (err) {
+  // The validation report (cdk-nag findings, error annotations) is printed above.
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+}
 const template = assembly.getStackArtifact(stack.artifactId).template as { Resources?: Record<string, unknown> };
 console.log(
   `Synthesized ${stack.stackName} (${stack.region}): ${Object.keys(template.Resources ?? {}).length} resources in ${assembly.directory}; cdk-nag (AwsSolutions, HIPAA.Security) found no unacknowledged error.`,

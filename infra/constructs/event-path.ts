@@ -6,7 +6,8 @@
  * Subscription delivery (FHIR Subscription, issue 7) will be a second consumer of the
  * same stream, with its own SQS queue and dead-letter queue; see docs/deployment.md.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { EventSourceMapping, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -53,8 +54,9 @@ export class EventPath extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    const entry = functionEntry('events/publish-changes.ts');
     this.publisher = new SamvardFunction(this, 'Publisher', {
-      entry: functionEntry('events/publish-changes.ts'),
+      entry,
       description: `samvard ${props.stage}: publishes change events from the resource stream`,
       memorySize: 256,
       timeout: Duration.seconds(30),
@@ -88,6 +90,13 @@ export class EventPath extends Construct {
       ],
     });
 
+    if (!exportsHandler(entry)) {
+      // An error annotation stops `cdk deploy` (and `npm run synth`), not the tests of the wiring.
+      Annotations.of(this.publisher).addError(
+        `${entry} exports no \`handler\` yet (it needs @aws-sdk/client-eventbridge): deploy with samvard:changeEvents=false until it does.`,
+      );
+    }
+
     // Lambda checks the role can read the stream when the mapping is created.
     if (this.publisher.role) this.mapping.node.addDependency(this.publisher.role);
 
@@ -97,4 +106,11 @@ export class EventPath extends Construct {
       'This queue is the on-failure destination of the stream event source mapping, i.e. itself a dead-letter queue; it is alarmed on depth.',
     );
   }
+}
+
+/** Whether a Lambda entry file exports `handler` (read, not imported: importing runs it). */
+export function exportsHandler(entry: string): boolean {
+  return /^export\s+(const|let|async\s+function|function)\s+handler\b|^export\s*\{[^}]*\bhandler\b[^}]*\}/m.test(
+    readFileSync(entry, 'utf8'),
+  );
 }

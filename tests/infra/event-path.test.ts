@@ -5,7 +5,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { RESOURCE_CHANGED } from '../../functions/events/change-events.ts';
-import { resourcesOf, synthesize } from './synth.ts';
+import { exportsHandler } from '../../infra/constructs/event-path.ts';
+import { functionEntry } from '../../infra/constructs/samvard-function.ts';
+import { nagErrors, resourcesOf, synthesize } from './synth.ts';
 
 const { stack, template, findings } = synthesize({
   'samvard:stage': 'test',
@@ -126,6 +128,14 @@ describe('change-event path', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@region.example' });
   });
 
+  it('cannot be deployed while the publisher exports no handler', () => {
+    const annotationErrors = findings.filter((f) => f.plugin === 'Construct Annotations' && f.severity === 'error');
+    const hasHandler = exportsHandler(functionEntry('events/publish-changes.ts'));
+    expect(annotationErrors.map((f) => f.description)).toEqual(
+      hasHandler ? [] : [expect.stringContaining('exports no `handler` yet')],
+    );
+  });
+
   it('outputs the bus name', () => {
     template.hasOutput('ChangeEventBusName', { Value: ref(eventPath.bus) });
   });
@@ -133,6 +143,6 @@ describe('change-event path', () => {
 
 describe('cdk-nag', () => {
   it('finds no unacknowledged error with every option on', () => {
-    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(nagErrors(findings)).toEqual([]);
   });
 });

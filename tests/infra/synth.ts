@@ -17,8 +17,11 @@ export const TEST_ISSUER = 'https://login.region.example/realms/samvard';
 export const TEST_AUDIENCE = ['samvard-api', 'samvard-app'];
 
 export interface NagFinding {
+  /** `AwsSolutions`, `HIPAA.Security`, or `Construct Annotations` for `Annotations.addError`. */
+  plugin: string;
   rule: string;
   severity: string;
+  description: string;
   paths: string[];
 }
 
@@ -31,7 +34,7 @@ export interface Acknowledgment {
 export interface Synthesized {
   stack: SamvardStack;
   template: Template;
-  /** cdk-nag findings that were not acknowledged (errors and warnings). */
+  /** Validation findings that were not acknowledged (errors and warnings), by plugin. */
   findings: NagFinding[];
   acknowledgments: Acknowledgment[];
 }
@@ -39,9 +42,18 @@ export interface Synthesized {
 interface ValidationReport {
   pluginReports: {
     pluginName: string;
-    violations: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[];
+    violations: {
+      ruleName: string;
+      severity: string;
+      description: string;
+      violatingConstructs: { constructPath: string }[];
+    }[];
   }[];
 }
+
+/** Errors of the cdk-nag packs (AwsSolutions, HIPAA.Security). */
+export const nagErrors = (findings: NagFinding[]): NagFinding[] =>
+  findings.filter((f) => f.severity === 'error' && f.plugin !== 'Construct Annotations');
 
 export function synthesize(context: Record<string, unknown> = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'samvard-cdk-'));
@@ -58,26 +70,26 @@ export function synthesize(context: Record<string, unknown> = {}): Synthesized {
       },
     });
     let failure: unknown;
-    let template: Template | undefined;
     try {
-      const assembly = app.synth();
-      template = Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template);
+      app.synth();
     } catch (err) {
       failure = err;
     }
-    const report = readReport(outdir);
-    const findings = report.pluginReports.flatMap((plugin) =>
+    const findings = readReport(outdir).pluginReports.flatMap((plugin) =>
       plugin.violations.map((v) => ({
+        plugin: plugin.pluginName,
         rule: v.ruleName,
         severity: v.severity,
+        description: v.description,
         paths: v.violatingConstructs.map((c) => c.constructPath),
       })),
     );
-    if (!template) {
-      // A failed synth with findings is reported through them; anything else is a bug.
-      if (findings.length === 0) throw failure;
-      template = Template.fromStack(stack, { skipCyclicalDependenciesCheck: true });
-    }
+    // Validation runs after the templates are written: a failed validation is reported
+    // through `findings`, and the template is read from the output directory.
+    if (failure && findings.length === 0) throw failure;
+    const template = Template.fromJSON(
+      JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as Record<string, unknown>,
+    );
     return { stack, template, findings, acknowledgments: collectAcknowledgments(stack) };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
