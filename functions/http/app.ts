@@ -8,11 +8,18 @@ import { capabilityStatement } from '../core/capability-statement.ts';
 import type { FhirContext } from '../core/context.ts';
 import { createResource, deleteResource, readResource, readVersion, updateResource } from '../core/crud.ts';
 import { instanceHistory, typeHistory } from '../core/history.ts';
+import {
+  type SearchParams,
+  patientEverything,
+  searchCompartment,
+  searchSystem,
+  searchType,
+} from '../core/search/search.ts';
 import { OperationOutcomeError, allOk, methodNotAllowed, notFound } from '../core/outcomes.ts';
 import { parseIfMatch } from '../core/preconditions.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import { errorResponse, fhirResponse, parsePreferReturn } from './fhir-response.ts';
-import { readJsonBody } from './request-body.ts';
+import { readFormBody, readJsonBody } from './request-body.ts';
 
 export interface AppDependencies {
   store: ResourceStore;
@@ -35,11 +42,29 @@ export function createApp({ store, baseUrl }: AppDependencies): Hono {
       prefer: isWrite ? parsePreferReturn(c.req.header('Prefer')) : 'representation',
     });
   const ifMatch = (c: Context): number | undefined => parseIfMatch(c.req.header('If-Match'));
+  const searchOptions = (c: Context) => ({ strict: /handling\s*=\s*strict/.test(c.req.header('Prefer') ?? '') });
+  /** Query parameters in order, repeats kept (a repeated parameter is an AND). */
+  const queryParams = (c: Context): SearchParams => [...new URL(c.req.url).searchParams.entries()];
 
   app.get('/fhir/metadata', (c) =>
     fhirResponse({ outcome: allOk(), resource: capabilityStatement(fhirContext(c).baseUrl) }),
   );
 
+  app.get('/fhir', async (c) => respond(c, await searchSystem(fhirContext(c), queryParams(c), searchOptions(c))));
+  app.get(`/fhir/${TYPE}`, async (c) =>
+    respond(c, await searchType(fhirContext(c), c.req.param('type'), queryParams(c), searchOptions(c))),
+  );
+  app.post(`/fhir/${TYPE}/_search`, async (c) => {
+    const params = [...queryParams(c), ...(await readFormBody(c))];
+    return respond(c, await searchType(fhirContext(c), c.req.param('type'), params, searchOptions(c)));
+  });
+  app.get('/fhir/Patient/:id/$everything', async (c) =>
+    respond(c, await patientEverything(fhirContext(c), c.req.param('id'), queryParams(c), searchOptions(c))),
+  );
+  app.get(`/fhir/Patient/:id/:compartment{[A-Z][A-Za-z]+}`, async (c) => {
+    const { id, compartment } = c.req.param();
+    return respond(c, await searchCompartment(fhirContext(c), id, compartment, queryParams(c), searchOptions(c)));
+  });
   app.get(`/fhir/${TYPE}/_history`, async (c) =>
     respond(c, await typeHistory(fhirContext(c), c.req.param('type'), c.req.query())),
   );
@@ -69,8 +94,10 @@ export function createApp({ store, baseUrl }: AppDependencies): Hono {
   // A known path with a method it does not serve: 405, with the methods it does.
   const allowed: [string, string][] = [
     ['/fhir/metadata', 'GET'],
+    ['/fhir', 'GET'],
     [`/fhir/${TYPE}/_history`, 'GET'],
-    [`/fhir/${TYPE}`, 'POST'],
+    [`/fhir/${TYPE}/_search`, 'POST'],
+    [`/fhir/${TYPE}`, 'GET, POST'],
     [`/fhir/${TYPE}/:id`, 'GET, PUT, DELETE'],
     [`/fhir/${TYPE}/:id/_history`, 'GET'],
     [`/fhir/${TYPE}/:id/_history/:vid`, 'GET'],

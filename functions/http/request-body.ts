@@ -35,3 +35,16 @@ function tooLarge(bytes: number): OperationOutcomeError {
     payloadTooLarge(`The request body is ${bytes} bytes; samvard accepts at most ${MAX_REQUEST_BYTES} bytes`),
   );
 }
+
+/** Reads an `application/x-www-form-urlencoded` search body (`POST [type]/_search`). */
+export async function readFormBody(c: Context): Promise<[string, string][]> {
+  const mediaType = c.req.header('Content-Type')?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/x-www-form-urlencoded') {
+    throw new OperationOutcomeError(
+      unsupportedMediaType('POST _search takes Content-Type application/x-www-form-urlencoded'),
+    );
+  }
+  const text = await c.req.text();
+  if (Buffer.byteLength(text) > MAX_REQUEST_BYTES) throw tooLarge(Buffer.byteLength(text));
+  return [...new URLSearchParams(text).entries()];
+}

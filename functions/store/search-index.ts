@@ -133,7 +133,7 @@ export function referenceKey(value: TypedValue): string | undefined {
 }
 
 /** The strings a string parameter matches on: HumanName and Address parts, or the string. */
-function stringParts(value: TypedValue): string[] {
+export function stringParts(value: TypedValue): string[] {
   const v = value.value as unknown;
   if (typeof v === 'string') return [v];
   if (typeof v !== 'object' || v === null) return [];
