@@ -178,6 +178,9 @@ function writeGenerated(files: Map<string, string>, dir = GENERATED_DIR): void {
 
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
+  // `--dir <path>`: compare with (or write to) another copy of generated/ (the staleness test uses it).
+  const dirFlag = process.argv.indexOf('--dir');
+  const dir = dirFlag === -1 ? GENERATED_DIR : resolve(process.argv[dirFlag + 1] ?? GENERATED_DIR);
   const started = Date.now();
   const result = await compileProfiles();
   for (const w of result.warnings) console.warn(`warning: ${w}`);
@@ -186,19 +189,17 @@ async function main(): Promise<void> {
     console.error(`SUSHI reported ${result.errors.length} errors and ${result.warnings.length} warnings; nothing written`);
     process.exit(1);
   }
-  const stale = diffFiles(result.files, readCheckedIn());
+  const stale = diffFiles(result.files, readCheckedIn(dir));
   if (check) {
     if (stale.length > 0) {
-      console.error(`fhir-profiles/generated is stale; run \`npm run profiles\`. Differs: ${stale.join(', ')}`);
+      console.error(`${dir} is stale; run \`npm run profiles\`. Differs: ${stale.join(', ')}`);
       process.exit(1);
     }
-    console.log(`fhir-profiles/generated is up to date (${result.files.size} files, ${Date.now() - started} ms)`);
+    console.log(`${dir} is up to date (${result.files.size} files, ${Date.now() - started} ms)`);
     return;
   }
-  writeGenerated(result.files);
-  console.log(
-    `wrote ${result.files.size} files to fhir-profiles/generated (${stale.length} changed) in ${Date.now() - started} ms`,
-  );
+  writeGenerated(result.files, dir);
+  console.log(`wrote ${result.files.size} files to ${dir} (${stale.length} changed) in ${Date.now() - started} ms`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

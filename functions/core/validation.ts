@@ -14,6 +14,7 @@ import {
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import coreDefinitions from '../../fhir-profiles/generated/core-r4-definitions.json' with { type: 'json' };
 import { OperationOutcomeError, badRequest, invalid } from './outcomes.ts';
+import { profileIssues } from './profiles.ts';
 
 let indexed = false;
 
@@ -55,5 +56,10 @@ export function assertValidResource(value: unknown, expectedType: string): asser
       throw new OperationOutcomeError(invalid(err.outcome.issue ?? []));
     }
     throw err;
+  }
+  // Then samvard's Swedish profiles: those meta.profile names and those the type requires (profiles.ts).
+  const profileProblems = profileIssues(value as Resource, { enforceRequired: true });
+  if (profileProblems.some((i) => i.severity === 'error' || i.severity === 'fatal')) {
+    throw new OperationOutcomeError(invalid(profileProblems.filter((i) => i.severity !== 'information')));
   }
 }

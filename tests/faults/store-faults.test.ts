@@ -14,6 +14,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/http/app.ts';
 import { createDynamoDbClient } from '../../functions/store/dynamodb-client.ts';
 import { ResourceStore } from '../../functions/store/resource-store.ts';
+import { hslTask } from '../support/conforming.ts';
 import { BASE, type TestApi, createTestApi, json } from '../support/test-api.ts';
 
 let real: TestApi;
@@ -51,7 +52,7 @@ function cancelled(...codes: string[]): TransactionCanceledException {
 }
 
 async function seedTask(): Promise<any> {
-  return json(await real.send('POST', '/Task', { resourceType: 'Task', status: 'requested', intent: 'order' }));
+  return json(await real.send('POST', '/Task', hslTask()));
 }
 
 async function expectUnavailable(res: Response): Promise<void> {
@@ -80,7 +81,7 @@ describe('dependency faults become retryable 503s and write nothing', () => {
   it('a transaction cancelled for throttling', async () => {
     const send = faultyApi();
     mock.on(TransactWriteItemsCommand).rejects(cancelled('None', 'ThrottlingError'));
-    await expectUnavailable(await send('POST', '/Task', { resourceType: 'Task', status: 'requested', intent: 'order' }));
+    await expectUnavailable(await send('POST', '/Task', hslTask()));
   });
 
   it('a timed-out request', async () => {

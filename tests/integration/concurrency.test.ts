@@ -1,5 +1,6 @@
 /** Optimistic locking under real contention on DynamoDB Local. */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { hslTask } from '../support/conforming.ts';
 import { type TestApi, createTestApi, json } from '../support/test-api.ts';
 
 let api: TestApi;
@@ -10,7 +11,7 @@ beforeAll(async () => {
 describe('concurrent writers', () => {
   it('20 parallel If-Match updates of one version: exactly one 200, 19 × 412, one new version', async () => {
     const created = await json(
-      await api.send('POST', '/Task', { resourceType: 'Task', status: 'requested', intent: 'order' }),
+      await api.send('POST', '/Task', hslTask()),
     );
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
@@ -30,7 +31,7 @@ describe('concurrent writers', () => {
 
   it('parallel updates without If-Match all land as distinct consecutive versions or a retryable 409', async () => {
     const created = await json(
-      await api.send('POST', '/Task', { resourceType: 'Task', status: 'requested', intent: 'order' }),
+      await api.send('POST', '/Task', hslTask()),
     );
     const results = await Promise.all(
       Array.from({ length: 5 }, (_, i) => api.send('PUT', `/Task/${created.id}`, { ...created, description: `w${i}` })),

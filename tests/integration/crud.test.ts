@@ -3,6 +3,7 @@
  * @see https://hl7.org/fhir/R4/http.html
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { heartRate, hslTask, sipCarePlan, vardbegaran } from '../support/conforming.ts';
 import { BASE, type TestApi, createTestApi, json } from '../support/test-api.ts';
 
 let api: TestApi;
@@ -54,10 +55,11 @@ describe('create', () => {
 
   it('serves every type the issue names', async () => {
     const bodies = [
-      { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: 'Patient/p1' } },
-      { resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject: { reference: 'Patient/p1' } },
-      { resourceType: 'Observation', status: 'final', code: { text: 'Puls' } },
-      { resourceType: 'Task', status: 'requested', intent: 'order' },
+      // These four types must meet samvard's Swedish profiles by default (functions/core/profiles.ts).
+      sipCarePlan({ subject: { reference: 'Patient/p1' } }),
+      vardbegaran({ subject: { reference: 'Patient/p1' } }),
+      heartRate(),
+      hslTask(),
       { resourceType: 'Organization', name: 'Hemtjänst Norr' },
       { resourceType: 'Practitioner', name: [{ family: 'Berg' }] },
       { resourceType: 'PractitionerRole', active: true },

@@ -1,5 +1,6 @@
 /** Instance and type history. @see https://hl7.org/fhir/R4/http.html#history */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { hslTask } from '../support/conforming.ts';
 import { BASE, type TestApi, createTestApi, json } from '../support/test-api.ts';
 
 let api: TestApi;
@@ -21,7 +22,7 @@ async function followAll(url: string): Promise<any[]> {
 
 describe('instance history', () => {
   it('lists every version newest first, including the deletion', async () => {
-    const created = await json(await api.send('POST', '/Task', { resourceType: 'Task', status: 'requested', intent: 'order' }));
+    const created = await json(await api.send('POST', '/Task', hslTask()));
     await api.send('PUT', `/Task/${created.id}`, { ...created, status: 'accepted' });
     await api.send('DELETE', `/Task/${created.id}`);
     const bundle = await json(await api.send('GET', `/Task/${created.id}/_history`));
@@ -34,7 +35,7 @@ describe('instance history', () => {
   });
 
   it('pages with _count and filters with _since', async () => {
-    const created = await json(await api.send('POST', '/Task', { resourceType: 'Task', status: 'requested', intent: 'order' }));
+    const created = await json(await api.send('POST', '/Task', hslTask()));
     let current = created;
     for (let i = 0; i < 4; i++) {
       current = await json(await api.send('PUT', `/Task/${created.id}`, { ...current, description: `v${i + 2}` }));

@@ -332,3 +332,30 @@ Description: "Vikt utan uppgift om vem som mätte / Weight without who measured 
 * effectiveDateTime = "2026-11-22T08:00:00+01:00"
 * valueQuantity = $ucum#kg "kg"
 * valueQuantity.value = 71.5
+
+Instance: invalid-observation-oxygen-saturation-fraction
+InstanceOf: Observation
+Usage: #example
+Description: "Syremättnad som bråktal i stället för procent / SpO2 as a fraction instead of percent"
+* insert InvalidExample(samvard-oxygen-saturation)
+* status = #final
+* category = $obscat#vital-signs
+* code = $loinc#2708-6
+* subject = Reference(Patient/patient-example-personnummer)
+* effectiveDateTime = "2026-11-22T08:00:00+01:00"
+* performer = Reference(Patient/patient-example-personnummer)
+* valueQuantity = $ucum#1 "1"
+* valueQuantity.value = 0.96
+
+Instance: invalid-observation-respiratory-rate-no-patient
+InstanceOf: Observation
+Usage: #example
+Description: "Andningsfrekvens utan patient / Respiratory rate without a patient"
+* insert InvalidExample(samvard-respiratory-rate)
+* status = #final
+* category = $obscat#vital-signs
+* code = $loinc#9279-1
+* effectiveDateTime = "2026-11-22T08:00:00+01:00"
+* performer = Reference(Organization/organization-example-hemtjanst)
+* valueQuantity = $ucum#/min "/min"
+* valueQuantity.value = 16
