@@ -129,7 +129,7 @@ export class SamvardFunction extends NodejsFunction {
     acknowledge(
       this,
       ['AwsSolutions-L1'],
-      'Node.js 22 on purpose: the version the code is developed and tested on (the `node` devDependency) and that @medplum/core 5 requires; moving to a newer runtime is a deliberate upgrade of all three.',
+      'Node.js 22 on purpose: the version the code is developed and tested on (the `node` devDependency, >= 22.18 as @medplum/core 5 requires); moving to a newer runtime is a deliberate upgrade of both.',
     );
     acknowledge(
       this,
