@@ -3,13 +3,36 @@
  *
  * @see https://hl7.org/fhir/R4/capabilitystatement.html
  */
-import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import type {
+  CapabilityStatement,
+  CapabilityStatementRestResource,
+  CapabilityStatementRestResourceSearchParam,
+} from '@medplum/fhirtypes';
+import { isIndexed } from '../store/search-index.ts';
 import { MAX_RESOURCE_BYTES } from './limits.ts';
 import { SERVED_RESOURCE_TYPES } from './resource-types.ts';
+import { searchParamsFor } from './search/parameters.ts';
 
 export const SOFTWARE_VERSION = '0.1.0';
 
-const INTERACTIONS = ['read', 'vread', 'update', 'delete', 'history-instance', 'history-type', 'create'] as const;
+const INTERACTIONS = [
+  'read',
+  'vread',
+  'update',
+  'delete',
+  'history-instance',
+  'history-type',
+  'create',
+  'search-type',
+] as const;
+
+/** Search parameter types the matcher implements (composite and special are not). */
+const SEARCHABLE = new Set(['number', 'date', 'string', 'token', 'reference', 'quantity', 'uri']);
+
+const COMMON_SEARCH_PARAMS: CapabilityStatementRestResourceSearchParam[] = [
+  { name: '_id', type: 'token' },
+  { name: '_lastUpdated', type: 'date' },
+];
 
 export function capabilityStatement(baseUrl: string): CapabilityStatement {
   const resource: CapabilityStatementRestResource[] = SERVED_RESOURCE_TYPES.map((type) => ({
@@ -23,6 +46,26 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
     conditionalRead: 'not-supported',
     conditionalUpdate: false,
     conditionalDelete: 'not-supported',
+    searchInclude: ['*'],
+    searchRevInclude: ['*'],
+    searchParam: [
+      ...COMMON_SEARCH_PARAMS,
+      ...searchParamsFor(type)
+        .filter((p) => SEARCHABLE.has(p.type) && !p.code.startsWith('_'))
+        .map((p) => ({
+          name: p.code,
+          type: p.type as CapabilityStatementRestResourceSearchParam['type'],
+          ...(isIndexed(type, p.code) ? { documentation: 'Indexed: can drive a search on its own' } : {}),
+        }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    ],
+    ...(type === 'Patient'
+      ? {
+          operation: [
+            { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
+          ],
+        }
+      : {}),
   }));
   return {
     resourceType: 'CapabilityStatement',
@@ -40,9 +83,12 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
         documentation:
           `Every write is validated against the base R4 definitions and stored atomically with its history ` +
           `version. Resources larger than ${MAX_RESOURCE_BYTES} bytes are rejected with 413. ` +
-          `Concurrency: ETag W/"<versionId>" and If-Match (412 on a stale version).`,
+          `Concurrency: ETag W/"<versionId>" and If-Match (412 on a stale version). ` +
+          `Search: _count default 20, max 1000; paging by opaque cursor; unknown parameters are ignored ` +
+          `(400 under Prefer: handling=strict); one level of chaining and _has; see docs/search.md.`,
         resource,
-        interaction: [],
+        interaction: [{ code: 'search-system' }],
+        searchParam: COMMON_SEARCH_PARAMS,
       },
     ],
   };

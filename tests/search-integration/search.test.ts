@@ -253,6 +253,18 @@ describe('results', () => {
   });
 });
 
+describe('CapabilityStatement', () => {
+  it('lists the search parameters of each type and the search interactions', async () => {
+    const cs = await json(await api.send('GET', '/metadata'));
+    const task = cs.rest[0].resource.find((r: any) => r.type === 'Task');
+    const params = Object.fromEntries(task.searchParam.map((p: any) => [p.name, p.type]));
+    expect(params).toMatchObject({ _id: 'token', _lastUpdated: 'date', owner: 'reference', status: 'token', 'authored-on': 'date' });
+    expect(cs.rest[0].interaction).toEqual([{ code: 'search-system' }]);
+    const patient = cs.rest[0].resource.find((r: any) => r.type === 'Patient');
+    expect(patient.operation.map((o: any) => o.name)).toEqual(['everything']);
+  });
+});
+
 describe('system, compartment and $everything', () => {
   it('system search with _type', async () => {
     const bundle = await search(`?_type=Task,ServiceRequest&_id=${ids.sr},${ids.task3}`);
