@@ -228,7 +228,7 @@ describe('HTTP semantics', () => {
     ]);
     const task = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Task');
     expect(task.interaction.map((i: { code: string }) => i.code).sort()).toEqual(
-      ['create', 'delete', 'history-instance', 'history-type', 'read', 'update', 'vread'].sort(),
+      ['create', 'delete', 'history-instance', 'history-type', 'read', 'search-type', 'update', 'vread'].sort(),
     );
   });
 });
