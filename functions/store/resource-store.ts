@@ -13,28 +13,19 @@ import {
   TransactWriteItemsCommand,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import type { Resource } from '@medplum/fhirtypes';
-import { CURRENT_SK, VERSION_SK_PREFIX, resourcePk, shardOf, typeHistoryPk, typeHistorySk, versionSk } from './keys.ts';
 import { OperationOutcomeError, badRequest } from '../core/outcomes.ts';
-import { type IndexEntry, indexEntries } from './search-index.ts';
+import { type Change, type Item, type StoredVersion, changeItems, fromItem } from './items.ts';
+import { CURRENT_SK, VERSION_SK_PREFIX, resourcePk, typeHistoryPk, typeHistorySk, versionSk } from './keys.ts';
+import { MAX_TRANSACTION_ITEMS, MultiStepCommit, PrepareConflictError } from './multi-step-commit.ts';
 import { storeFault } from './store-errors.ts';
 import { TYPE_HISTORY_SHARDS } from './tables.ts';
 
-export type WriteOperation = 'create' | 'update' | 'delete';
+export type { Change, GuardItem, StoredVersion, WriteOperation } from './items.ts';
+export { MAX_TRANSACTION_ITEMS } from './multi-step-commit.ts';
 
-/** One version of a resource as stored; `resource` is absent for a deletion. */
-export interface StoredVersion {
-  type: string;
-  id: string;
-  version: number;
-  lastUpdated: string;
-  operation: WriteOperation;
-  resource?: Resource;
-}
-
-/** The condition on the current version failed: someone else wrote first. */
+/** A condition of the write failed: another writer got there first. `changeIndex` says whose. */
 export class VersionConflictError extends Error {
-  constructor() {
+  constructor(readonly changeIndex?: number) {
     super('The resource was changed by another writer');
     this.name = 'VersionConflictError';
   }
@@ -47,85 +38,73 @@ export interface HistoryPage {
 }
 
 const TRANSACTION_CONFLICT_RETRIES = 4;
-/** DynamoDB's limit on the items of one TransactWriteItems. */
-export const MAX_TRANSACTION_ITEMS = 100;
 const BATCH_GET_LIMIT = 100;
 const BATCH_GET_ATTEMPTS = 5;
 
 export class ResourceStore {
+  private readonly multiStep: MultiStepCommit;
+
   constructor(
     private readonly client: DynamoDBClient,
     readonly tableName: string,
-  ) {}
+    options: { transactionLeaseMs?: number } = {},
+  ) {
+    this.multiStep = new MultiStepCommit(client, tableName, options.transactionLeaseMs);
+  }
 
   async readCurrent(type: string, id: string): Promise<StoredVersion | undefined> {
-    return this.get(resourcePk(type, id), CURRENT_SK);
+    const item = await this.getItem(resourcePk(type, id), CURRENT_SK);
+    return item ? this.resolveCurrent(item) : undefined;
   }
 
   async readVersion(type: string, id: string, version: number): Promise<StoredVersion | undefined> {
-    return this.get(resourcePk(type, id), versionSk(version));
+    const item = await this.getItem(resourcePk(type, id), versionSk(version));
+    return item && (await this.isVisible(item)) ? fromItem(item) : undefined;
+  }
+
+  /** One write: see {@link commit}. */
+  async writeVersion(next: StoredVersion, previous: StoredVersion | undefined): Promise<void> {
+    await this.commit([{ next, previous }]);
   }
 
   /**
-   * Writes `next` as the new current version, as a version item, and the changes to its
-   * search index entries, in one transaction. `previous` is the current version `next`
-   * replaces (`undefined`: the resource must not exist); when another writer got there
-   * first, nothing is written and {@link VersionConflictError} is thrown.
+   * Writes every change, or none: each new current item, version item, its search index
+   * changes and guards. Up to 100 items this is one DynamoDB transaction; above, a
+   * multi-step commit that readers never see half-done (`multi-step-commit.ts`).
+   * Throws {@link VersionConflictError} when another writer got there first.
    */
-  async writeVersion(next: StoredVersion, previous: StoredVersion | undefined): Promise<void> {
-    const item = toItem(next);
-    const oldEntries = indexEntries(previous?.resource);
-    const newEntries = indexEntries(next.resource);
-    const key = (e: IndexEntry): string => `${e.pk}\n${e.sk}`;
-    const oldKeys = new Set(oldEntries.map(key));
-    const newKeys = new Set(newEntries.map(key));
-    const puts = newEntries.filter((e) => !oldKeys.has(key(e)));
-    const deletes = oldEntries.filter((e) => !newKeys.has(key(e)));
-    if (2 + puts.length + deletes.length > MAX_TRANSACTION_ITEMS) {
-      throw new OperationOutcomeError(
-        badRequest(
-          `This write changes ${puts.length + deletes.length} search index entries; at most ` +
-            `${MAX_TRANSACTION_ITEMS - 2} fit one atomic write. Write fewer identifiers, codes or names at once.`,
-        ),
-      );
+  async commit(changes: Change[]): Promise<void> {
+    const groups = changes.map((change) => changeItems(this.tableName, change));
+    for (const [index, group] of groups.entries()) {
+      if (group.length > MAX_TRANSACTION_ITEMS - 2) {
+        throw new OperationOutcomeError(
+          badRequest(
+            `${changes[index]?.next.type}/${changes[index]?.next.id} changes ${group.length - 2} search index ` +
+              `entries at once; at most ${MAX_TRANSACTION_ITEMS - 4} fit one atomic write`,
+          ),
+        );
+      }
     }
-    const command = new TransactWriteItemsCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: { ...item, sk: { S: CURRENT_SK } },
-            ...(previous === undefined
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : {
-                  ConditionExpression: 'version = :expected',
-                  ExpressionAttributeValues: { ':expected': { N: String(previous.version) } },
-                }),
-          },
-        },
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: {
-              ...item,
-              sk: { S: versionSk(next.version) },
-              thPk: { S: typeHistoryPk(next.type, shardOf(next.id)) },
-              thSk: { S: typeHistorySk(next.lastUpdated, next.id, next.version) },
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        ...puts.map((e) => ({ Put: { TableName: this.tableName, Item: { pk: { S: e.pk }, sk: { S: e.sk } } } })),
-        ...deletes.map((e) => ({ Delete: { TableName: this.tableName, Key: { pk: { S: e.pk }, sk: { S: e.sk } } } })),
-      ],
-    });
+    const items = groups.flat();
+    if (items.length > MAX_TRANSACTION_ITEMS) {
+      try {
+        await this.multiStep.run(changes);
+        return;
+      } catch (err) {
+        if (err instanceof PrepareConflictError) throw new VersionConflictError(err.changeIndex);
+        throw storeFault(err);
+      }
+    }
+    const owner = groups.flatMap((group, index) => group.map(() => index));
+    const command = new TransactWriteItemsCommand({ TransactItems: items });
     for (let attempt = 1; ; attempt++) {
       try {
         await this.client.send(command);
         return;
       } catch (err) {
         const reasons = err instanceof TransactionCanceledException ? (err.CancellationReasons ?? []) : [];
-        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) throw new VersionConflictError();
+        const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+        if (failed >= 0) throw new VersionConflictError(owner[failed]);
         // A concurrent transaction on the same items: nothing was written, so try again.
         if (reasons.some((r) => r.Code === 'TransactionConflict') && attempt < TRANSACTION_CONFLICT_RETRIES) {
           await sleep(Math.random() * 20 * attempt);
@@ -133,6 +112,15 @@ export class ResourceStore {
         }
         throw storeFault(err);
       }
+    }
+  }
+
+  /** Finishes or undoes transactions whose lease has passed (run at start-up and by a schedule). */
+  async recoverStaleTransactions(): Promise<number> {
+    try {
+      return await this.multiStep.recoverStale();
+    } catch (err) {
+      throw storeFault(err);
     }
   }
 
@@ -155,7 +143,7 @@ export class ResourceStore {
       ScanIndexForward: false,
       Limit: options.count + 1,
     });
-    let versions = items.map(fromItem);
+    let versions = (await this.visibleOnly(items)).map(fromItem);
     // Versions are written in time order, so the first one before `since` ends the list.
     if (options.since) versions = versions.filter((v) => v.lastUpdated >= (options.since as string));
     return page(versions, options.count, (v) => String(v.version));
@@ -251,7 +239,10 @@ export class ResourceStore {
           const result = await this.client.send(
             new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
           );
-          found.push(...(result.Responses?.[this.tableName] ?? []).map(fromItem));
+          for (const item of result.Responses?.[this.tableName] ?? []) {
+            const version = await this.resolveCurrent(item);
+            if (version) found.push(version);
+          }
           keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, AttributeValue>[];
         } catch (err) {
           throw storeFault(err);
@@ -262,12 +253,67 @@ export class ResourceStore {
     return found;
   }
 
-  private async get(pk: string, sk: string): Promise<StoredVersion | undefined> {
+  private async getItem(pk: string, sk: string): Promise<Item | undefined> {
     try {
       const result = await this.client.send(
         new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }),
       );
-      return result.Item ? fromItem(result.Item) : undefined;
+      return result.Item;
+    } catch (err) {
+      throw storeFault(err);
+    }
+  }
+
+  /**
+   * The version a current item stands for. An item locked by a multi-step transaction
+   * stands for its pending version once that transaction committed, and for itself (or
+   * nothing, for a placeholder) before; a lock older than the lease is recovered first.
+   */
+  private async resolveCurrent(item: Item, attempt = 1): Promise<StoredVersion | undefined> {
+    const txId = item.lockTx?.S;
+    if (!txId) return fromItem(item);
+    const record = await this.readTransaction(txId);
+    if (record && (record.status === 'committed' || Date.now() - record.startedAt > this.multiStep.leaseMs)) {
+      if (Date.now() - record.startedAt > this.multiStep.leaseMs) await this.recover(txId);
+      if (record.status === 'committed') {
+        const pending = await this.getItem(item.pk?.S as string, versionSk(Number(item.pendingVersion?.N)));
+        return pending ? fromItem(pending) : undefined;
+      }
+    }
+    if (!record && attempt < 3) {
+      // The transaction finished between our two reads: read the item again.
+      const fresh = await this.getItem(item.pk?.S as string, CURRENT_SK);
+      return fresh ? this.resolveCurrent(fresh, attempt + 1) : undefined;
+    }
+    return item.placeholder?.BOOL ? undefined : fromItem(item);
+  }
+
+  /** A version item written by a multi-step transaction is visible once it committed. */
+  private async isVisible(item: Item): Promise<boolean> {
+    const txId = item.txId?.S;
+    if (!txId) return true;
+    const record = await this.readTransaction(txId);
+    // No record: the transaction finished; a rolled-back version would have been deleted.
+    return !record || record.status === 'committed';
+  }
+
+  private async visibleOnly(items: Item[]): Promise<Item[]> {
+    const visible: Item[] = [];
+    for (const item of items) if (await this.isVisible(item)) visible.push(item);
+    return visible;
+  }
+
+  private async readTransaction(txId: string) {
+    try {
+      return await this.multiStep.read(txId);
+    } catch (err) {
+      throw storeFault(err);
+    }
+  }
+
+  private async recover(txId: string): Promise<void> {
+    try {
+      await this.multiStep.recover(txId);
     } catch (err) {
       throw storeFault(err);
     }
@@ -287,32 +333,6 @@ function page(versions: StoredVersion[], count: number, positionOf: (v: StoredVe
   if (versions.length <= count) return { versions };
   const kept = versions.slice(0, count);
   return { versions: kept, next: positionOf(kept[kept.length - 1] as StoredVersion) };
-}
-
-function toItem(v: StoredVersion): Record<string, AttributeValue> {
-  const item: Record<string, AttributeValue> = {
-    pk: { S: resourcePk(v.type, v.id) },
-    type: { S: v.type },
-    id: { S: v.id },
-    version: { N: String(v.version) },
-    lastUpdated: { S: v.lastUpdated },
-    operation: { S: v.operation },
-  };
-  // Stored as JSON text: cheaper to write and read than a nested DynamoDB map.
-  if (v.resource) item.resource = { S: JSON.stringify(v.resource) };
-  return item;
-}
-
-function fromItem(item: Record<string, AttributeValue>): StoredVersion {
-  const version: StoredVersion = {
-    type: item.type?.S as string,
-    id: item.id?.S as string,
-    version: Number(item.version?.N),
-    lastUpdated: item.lastUpdated?.S as string,
-    operation: item.operation?.S as WriteOperation,
-  };
-  if (item.resource?.S) version.resource = JSON.parse(item.resource.S) as Resource;
-  return version;
 }
 
 function sleep(ms: number): Promise<void> {
