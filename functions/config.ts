@@ -12,6 +12,8 @@ const ConfigSchema = z.object({
   AWS_REGION: z.string().default('eu-north-1'),
   /** Absolute base of the FHIR API as clients see it; derived from each request when unset. */
   SAMVARD_BASE_URL: z.url().optional(),
+  /** Profiles each type must meet on write: `default`, `none`, or JSON type → profiles (docs/profiles.md). */
+  SAMVARD_REQUIRED_PROFILES: z.string().optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -9,7 +9,9 @@ import type {
   CapabilityStatementRestResourceSearchParam,
 } from '@medplum/fhirtypes';
 import { isIndexed } from '../store/search-index.ts';
+import { conformanceCapabilities } from './conformance.ts';
 import { MAX_RESOURCE_BYTES } from './limits.ts';
+import { profileEnforcementDocumentation, supportedProfiles } from './profiles.ts';
 import { SERVED_RESOURCE_TYPES } from './resource-types.ts';
 import { searchParamsFor } from './search/parameters.ts';
 
@@ -38,6 +40,7 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
   const resource: CapabilityStatementRestResource[] = SERVED_RESOURCE_TYPES.map((type) => ({
     type,
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+    ...(supportedProfiles(type).length > 0 ? { supportedProfile: supportedProfiles(type) } : {}),
     interaction: INTERACTIONS.map((code) => ({ code })),
     versioning: 'versioned-update',
     readHistory: true,
@@ -85,10 +88,12 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
           `version. Resources larger than ${MAX_RESOURCE_BYTES} bytes are rejected with 413. ` +
           `Concurrency: ETag W/"<versionId>" and If-Match (412 on a stale version). ` +
           `Search: _count default 20, max 1000; paging by opaque cursor; unknown parameters are ignored ` +
-          `(400 under Prefer: handling=strict); one level of chaining and _has; see docs/search.md.`,
-        resource,
+          `(400 under Prefer: handling=strict); one level of chaining and _has; see docs/search.md. ` +
+          `${profileEnforcementDocumentation()} See docs/profiles.md.`,
+        resource: [...resource, ...conformanceCapabilities()],
         interaction: [{ code: 'search-system' }],
         searchParam: COMMON_SEARCH_PARAMS,
+        operation: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
       },
     ],
   };

@@ -42,6 +42,7 @@ import type {
   Resource,
   StructureDefinition,
 } from '@medplum/fhirtypes';
+import { isBaseDefinition } from './base-definitions.ts';
 import { type Expansion, displayOf, expansion, structureDefinition } from './profile-registry.ts';
 
 type TypedNode = TypedValue & { path: string };
@@ -218,17 +219,6 @@ function toNode(ed: ElementDefinition, warnings: string[]): ElementNode {
 
 function parseMax(max: string | undefined): number {
   return max === undefined || max === '*' ? Number.POSITIVE_INFINITY : Number(max);
-}
-
-/**
- * Whether a constraint comes from a base resource or datatype definition, which the base
- * validation already evaluates. Core profiles (vitalsigns, bp, SimpleQuantity, ...) are
- * not base definitions: their constraints are evaluated here.
- */
-function isBaseDefinition(source: string | undefined): boolean {
-  const match = /^http:\/\/hl7\.org\/fhir\/StructureDefinition\/([A-Za-z]+)$/.exec(source ?? '');
-  const name = match?.[1];
-  return !!name && /^[A-Z]/.test(name) && name !== 'SimpleQuantity' && name !== 'MoneyQuantity';
 }
 
 function choiceValue(ed: ElementDefinition, prefix: 'fixed' | 'pattern'): { key: string; value: unknown } | undefined {

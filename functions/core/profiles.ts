@@ -180,6 +180,16 @@ export function profileIssues(resource: Resource, options: ProfileCheckOptions =
   return [...issues, ...(firstFailure ?? [])];
 }
 
+/** For the CapabilityStatement: which profiles writes must meet, as configured. */
+export function profileEnforcementDocumentation(): string {
+  const types = Object.keys(required).filter((t) => (required[t]?.length ?? 0) > 0).sort();
+  return (
+    `Writes are validated against the samvard profiles their meta.profile names` +
+    (types.length > 0 ? `, and a ${types.join(', ')} must conform to one of the samvard profiles on its type` : '') +
+    ` (supportedProfile; https://samvard.se/fhir); $validate answers the same question without writing.`
+  );
+}
+
 /** Profiles of ours on a resource type, for the CapabilityStatement's `supportedProfile`. */
 export function supportedProfiles(resourceType: string): string[] {
   return profilesForType(resourceType)

@@ -11,7 +11,7 @@ import {
   indexStructureDefinitionBundle,
   validateResource as medplumValidate,
 } from '@medplum/core';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import coreDefinitions from '../../fhir-profiles/generated/core-r4-definitions.json' with { type: 'json' };
 import { OperationOutcomeError, badRequest, invalid } from './outcomes.ts';
 import { profileIssues } from './profiles.ts';
@@ -46,20 +46,30 @@ export function assertValidResource(value: unknown, expectedType: string): asser
       ]),
     );
   }
-  ensureIndexed();
-  try {
-    const issues = medplumValidate(value as Resource);
-    const errors = issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
-    if (errors.length > 0) throw new OperationOutcomeError(invalid(errors));
-  } catch (err) {
-    if (err instanceof MedplumOutcomeError) {
-      throw new OperationOutcomeError(invalid(err.outcome.issue ?? []));
-    }
-    throw err;
-  }
+  const base = baseValidationIssues(value as Resource);
+  if (base.some(isError)) throw new OperationOutcomeError(invalid(base));
   // Then samvard's Swedish profiles: those meta.profile names and those the type requires (profiles.ts).
   const profileProblems = profileIssues(value as Resource, { enforceRequired: true });
-  if (profileProblems.some((i) => i.severity === 'error' || i.severity === 'fatal')) {
+  if (profileProblems.some(isError)) {
     throw new OperationOutcomeError(invalid(profileProblems.filter((i) => i.severity !== 'information')));
   }
+}
+
+/**
+ * The issues (errors and warnings) of validating a resource against the base R4
+ * definitions; unlike {@link assertValidResource} it does not throw for invalid content
+ * (`$validate` reports them).
+ */
+export function baseValidationIssues(resource: Resource): OperationOutcomeIssue[] {
+  ensureIndexed();
+  try {
+    return medplumValidate(resource);
+  } catch (err) {
+    if (err instanceof MedplumOutcomeError) return err.outcome.issue ?? [];
+    throw err;
+  }
+}
+
+function isError(issue: OperationOutcomeIssue): boolean {
+  return issue.severity === 'error' || issue.severity === 'fatal';
 }

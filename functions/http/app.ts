@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { capabilityStatement } from '../core/capability-statement.ts';
+import { readConformanceResource, searchConformanceResources } from '../core/conformance.ts';
 import type { FhirContext } from '../core/context.ts';
 import { createResource, deleteResource, readResource, readVersion, updateResource } from '../core/crud.ts';
 import { instanceHistory, typeHistory } from '../core/history.ts';
@@ -17,6 +18,7 @@ import {
 } from '../core/search/search.ts';
 import { OperationOutcomeError, allOk, methodNotAllowed, notFound } from '../core/outcomes.ts';
 import { parseIfMatch } from '../core/preconditions.ts';
+import { validateOperation } from '../core/validate-operation.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import { errorResponse, fhirResponse, parsePreferReturn } from './fhir-response.ts';
 import { readFormBody, readJsonBody } from './request-body.ts';
@@ -28,6 +30,10 @@ export interface AppDependencies {
 }
 
 const TYPE = ':type{[A-Z][A-Za-z]+}';
+/** samvard's own conformance resources, served read-only (functions/core/conformance.ts). */
+const CONFORMANCE_TYPE = ':type{(?:StructureDefinition|ValueSet|CodeSystem)}';
+/** `$validate` as a path segment: a literal `$` after a regex parameter does not match in Hono's router. */
+const VALIDATE = ':operation{\\$validate}';
 
 export function createApp({ store, baseUrl }: AppDependencies): Hono {
   const app = new Hono();
@@ -51,6 +57,38 @@ export function createApp({ store, baseUrl }: AppDependencies): Hono {
   );
 
   app.get('/fhir', async (c) => respond(c, await searchSystem(fhirContext(c), queryParams(c), searchOptions(c))));
+
+  // Profiles, ValueSets, CodeSystems (read-only) and $validate, before the generic routes.
+  const notAllowed = (allow: string) => (c: Context) => {
+    const response = errorResponse(
+      new OperationOutcomeError(methodNotAllowed(`${c.req.method} is not supported on ${c.req.path}`)),
+    );
+    response.headers.set('Allow', allow);
+    return response;
+  };
+  app.get(`/fhir/${CONFORMANCE_TYPE}`, (c) =>
+    respond(c, searchConformanceResources(fhirContext(c), c.req.param('type'), queryParams(c), searchOptions(c))),
+  );
+  app.get(`/fhir/${CONFORMANCE_TYPE}/:id`, (c) =>
+    respond(c, readConformanceResource(fhirContext(c), c.req.param('type'), c.req.param('id'))),
+  );
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE'], `/fhir/${CONFORMANCE_TYPE}`, notAllowed('GET'));
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE'], `/fhir/${CONFORMANCE_TYPE}/:id`, notAllowed('GET'));
+  app.post(`/fhir/${TYPE}/${VALIDATE}`, async (c) => {
+    const request = { body: await readJsonBody(c), params: queryParams(c) };
+    return respond(c, await validateOperation(fhirContext(c), c.req.param('type'), request));
+  });
+  app.on(['GET', 'PUT', 'PATCH', 'DELETE'], `/fhir/${TYPE}/${VALIDATE}`, notAllowed('POST'));
+  app.post(`/fhir/${TYPE}/:id/${VALIDATE}`, async (c) => {
+    const { type, id } = c.req.param();
+    const request = { id, body: await readJsonBody(c), params: queryParams(c) };
+    return respond(c, await validateOperation(fhirContext(c), type, request));
+  });
+  app.get(`/fhir/${TYPE}/:id/${VALIDATE}`, async (c) => {
+    const { type, id } = c.req.param();
+    return respond(c, await validateOperation(fhirContext(c), type, { id, params: queryParams(c) }));
+  });
+  app.on(['PUT', 'PATCH', 'DELETE'], `/fhir/${TYPE}/:id/${VALIDATE}`, notAllowed('GET, POST'));
   app.get(`/fhir/${TYPE}`, async (c) =>
     respond(c, await searchType(fhirContext(c), c.req.param('type'), queryParams(c), searchOptions(c))),
   );

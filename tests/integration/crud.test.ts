@@ -218,13 +218,16 @@ describe('HTTP semantics', () => {
     expect(types).toEqual([
       'CarePlan',
       'CareTeam',
+      'CodeSystem',
       'Observation',
       'Organization',
       'Patient',
       'Practitioner',
       'PractitionerRole',
       'ServiceRequest',
+      'StructureDefinition',
       'Task',
+      'ValueSet',
     ]);
     const task = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Task');
     expect(task.interaction.map((i: { code: string }) => i.code).sort()).toEqual(

@@ -6,6 +6,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Bundle, StructureDefinition } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CompileResult,
@@ -46,21 +48,25 @@ describe('fhir-profiles/generated', () => {
     ]);
   });
 
-  it('puts every conformance resource, with a snapshot for each StructureDefinition, in the runtime bundle', () => {
-    const bundle = JSON.parse(compiled.files.get('samvard-profiles.json') as string) as {
-      entry: {
-        fullUrl: string;
-        resource: { resourceType: string; url: string; kind?: string; snapshot?: { element: unknown[] } };
-      }[];
-    };
+  it('serves every conformance resource in full, and indexes each for validation', () => {
+    const conformance = JSON.parse(compiled.files.get('samvard-conformance.json') as string) as { gzipBase64: string };
+    const full = JSON.parse(gunzipSync(Buffer.from(conformance.gzipBase64, 'base64')).toString('utf8')) as Bundle;
+    const index = JSON.parse(compiled.files.get('samvard-profiles.json') as string) as Bundle;
     const resources = [...compiled.files.keys()].filter((p) => p.startsWith('resources/'));
-    expect(bundle.entry).toHaveLength(resources.length);
-    for (const { fullUrl, resource } of bundle.entry) {
-      expect(fullUrl).toBe(resource.url);
+    expect(full.entry).toHaveLength(resources.length);
+    expect(index.entry?.map((e) => e.fullUrl)).toEqual(full.entry?.map((e) => e.fullUrl));
+    for (const [i, entry] of (full.entry ?? []).entries()) {
+      const resource = entry.resource as StructureDefinition;
+      expect(entry.fullUrl).toBe(resource.url);
       expect(resource.url).toMatch(/^https:\/\/samvard\.se\/fhir\//);
+      const file = `resources/${resource.resourceType}-${resource.id}.json`;
+      expect(JSON.parse(compiled.files.get(file) as string)).toEqual(resource);
       if (resource.resourceType === 'StructureDefinition') {
-        // A profile's snapshot restates its whole base resource; an extension's is short.
+        // A profile's snapshot restates its whole base resource; the index keeps what constrains.
+        const slim = index.entry?.[i]?.resource as StructureDefinition;
         expect(resource.snapshot?.element.length).toBeGreaterThanOrEqual(resource.kind === 'resource' ? 25 : 5);
+        expect(slim.snapshot?.element.length).toBeLessThan(resource.snapshot?.element.length ?? 0);
+        expect(resource.differential?.element.length).toBeGreaterThan(0);
       }
     }
   });

@@ -6,13 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { validateResource } from '@medplum/core';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { structureDefinition } from '../../functions/core/profile-registry.ts';
 import { loadDefinitions } from '../../functions/core/validation.ts';
 
-const example = (name: string): Resource =>
-  JSON.parse(readFileSync(new URL(`../../fhir-profiles/generated/examples/${name}.json`, import.meta.url), 'utf8'));
+const generated = (path: string) => JSON.parse(readFileSync(new URL(`../../fhir-profiles/generated/${path}`, import.meta.url), 'utf8'));
+const example = (name: string): Resource => generated(`examples/${name}.json`);
+/** The full StructureDefinition, as served (the runtime index keeps a cut-down snapshot). */
+const structureDefinition = (url: string): StructureDefinition =>
+  generated(`resources/StructureDefinition-${url.split('/').pop()}.json`);
 
 function medplumErrors(resource: Resource): string[] {
   const profile = structureDefinition(resource.meta?.profile?.[0] as string);
