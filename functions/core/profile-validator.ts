@@ -34,7 +34,14 @@
  * @see https://hl7.org/fhir/R4/profiling.html#slicing
  * @see https://hl7.org/fhir/R4/validation.html
  */
-import { type TypedValue, evalFhirPathTyped, getTypedPropertyValue, toTypedValue } from '@medplum/core';
+import {
+  type FhirPathAtom,
+  type TypedValue,
+  evalFhirPathTyped,
+  getTypedPropertyValue,
+  parseFhirPath,
+  toTypedValue,
+} from '@medplum/core';
 import type {
   ElementDefinition,
   OperationOutcomeIssue,
@@ -53,6 +60,8 @@ interface Constraint {
   severity: 'error' | 'warning';
   human: string;
   expression: string;
+  /** The parsed expression, made on first use and kept (parsing costs more than evaluating). */
+  atom?: FhirPathAtom;
 }
 
 interface Discriminator {
@@ -418,7 +427,8 @@ class Run {
 
   private holds(constraint: Constraint, value: TypedNode): boolean {
     try {
-      const result = evalFhirPathTyped(constraint.expression, [value], { ...this.variables, '%context': value });
+      constraint.atom ??= parseFhirPath(constraint.expression);
+      const result = evalFhirPathTyped(constraint.atom, [value], { ...this.variables, '%context': value });
       return result.length === 1 && result[0]?.value === true;
     } catch (err) {
       this.issue(
