@@ -20,9 +20,8 @@ export interface SamvardConfig {
   /** Encrypt data at rest with a customer-managed KMS key instead of an AWS-managed one. */
   customerManagedKey: boolean;
   /**
-   * Publish a compact change event per write to an EventBridge bus. Off until
-   * `functions/events/publish-changes.ts` exports a Lambda `handler` (it needs the
-   * EventBridge client, see docs/deployment.md).
+   * Publish a compact change event per write to an EventBridge bus (stream -> publisher
+   * function -> bus). On unless turned off; see docs/deployment.md.
    */
   changeEvents: boolean;
   /** Steady-state requests per second the API stage admits. */
@@ -103,7 +102,7 @@ export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): Sa
     jwtIssuer,
     jwtAudience,
     customerManagedKey: flag('customerManagedKey', false),
-    changeEvents: flag('changeEvents', false),
+    changeEvents: flag('changeEvents', true),
     throttleRateLimit: positive('throttleRateLimit', 200),
     throttleBurstLimit: positive('throttleBurstLimit', 400),
     latencyP99AlarmMs: positive('latencyP99AlarmMs', 1500),

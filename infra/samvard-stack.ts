@@ -1,6 +1,6 @@
 /**
  * samvard in one stack: the resource table, the API function behind an HTTP API, the
- * optional change-event path, and the alarms over all of it.
+ * change-event path (on unless `samvard:changeEvents=false`), and the alarms over all of it.
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -19,10 +19,18 @@ import { SamvardFunction, type TableAccess, functionEntry } from './constructs/s
  * What the API function does with the resource table: the IAM actions behind the
  * DynamoDB calls in `functions/store` (tests/infra/iam.test.ts checks the two agree).
  * A TransactWriteItems is authorized per item: its `Put`s need `dynamodb:PutItem`, its
- * `Delete`s (stale search index entries) `dynamodb:DeleteItem`.
+ * `Delete`s (stale search index entries) `dynamodb:DeleteItem`, its `Update`s (locks of
+ * a multi-step commit, `store/multi-step-commit.ts`) `dynamodb:UpdateItem`.
  */
 export const API_RESOURCE_TABLE_ACCESS: TableAccess = {
-  table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  table: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+  ],
   indexes: ['dynamodb:Query'],
 };
 

@@ -1,11 +1,17 @@
 /**
  * Compact change events: what an AWS-native consumer is told about each write.
  *
- * Every write puts one version item (`sk = "v#..."`, see `store/keys.ts`), so one
- * stream INSERT of a version item is one change. The event names the version and the
- * operation and never carries the resource: the body is patient data and stays in the
- * table, behind the API's access rules. A consumer that needs the body reads
- * `<type>/<id>/_history/<versionId>` through the API.
+ * Every write puts one version item (`sk = "v#..."`, see `store/keys.ts`). A write that
+ * fits one transaction inserts it as it is: that stream INSERT is the change. A
+ * multi-step commit (`store/multi-step-commit.ts`, more than 100 items) inserts it
+ * marked pending (`txId`) before its commit point, and removes the mark when it applies
+ * the committed change: that MODIFY is the change, and the pending INSERT is none (it
+ * may still be rolled back, which deletes the item). So an event never announces a
+ * version readers cannot see.
+ *
+ * The event names the version and the operation and never carries the resource: the
+ * body is patient data and stays in the table, behind the API's access rules. A
+ * consumer that needs the body reads `<type>/<id>/_history/<versionId>` through the API.
  */
 import { VERSION_SK_PREFIX } from '../store/keys.ts';
 import type { WriteOperation } from '../store/resource-store.ts';
@@ -40,9 +46,13 @@ export interface ChangeStreamRecord {
   dynamodb?: {
     Keys?: Record<string, StreamAttribute>;
     NewImage?: Record<string, StreamAttribute>;
+    OldImage?: Record<string, StreamAttribute>;
     SequenceNumber?: string;
   };
 }
+
+/** The attribute that marks a version item of a multi-step commit not yet applied. */
+export const PENDING_TRANSACTION_ATTRIBUTE = 'txId';
 
 const OPERATIONS: ReadonlySet<string> = new Set<WriteOperation>(['create', 'update', 'delete']);
 
@@ -54,19 +64,28 @@ export class MalformedVersionRecordError extends Error {
   }
 }
 
-/** Whether the record is the insertion of a version item, i.e. one write. */
-export function isVersionInsert(record: ChangeStreamRecord): boolean {
-  return record.eventName === 'INSERT' && (record.dynamodb?.Keys?.sk?.S ?? '').startsWith(VERSION_SK_PREFIX);
+/**
+ * Whether the record makes a version visible, i.e. is one write: the insertion of a
+ * version item that is not pending, or the removal of the pending mark from one.
+ */
+export function isCommittedVersion(record: ChangeStreamRecord): boolean {
+  const data = record.dynamodb;
+  if (!(data?.Keys?.sk?.S ?? '').startsWith(VERSION_SK_PREFIX)) return false;
+  const pendingAfter = data?.NewImage?.[PENDING_TRANSACTION_ATTRIBUTE] !== undefined;
+  if (record.eventName === 'INSERT') return !pendingAfter;
+  if (record.eventName === 'MODIFY') return data?.OldImage?.[PENDING_TRANSACTION_ATTRIBUTE] !== undefined && !pendingAfter;
+  return false;
 }
 
 /**
- * The change event of a version-item insertion, or `undefined` for any other record
- * (current items, modifications, removals by TTL).
+ * The change event of a record that makes a version visible (see
+ * {@link isCommittedVersion}), or `undefined` for any other record (current items,
+ * pending versions, index entries, removals).
  *
  * @throws MalformedVersionRecordError when a version item lacks a field
  */
 export function toResourceChanged(record: ChangeStreamRecord): ResourceChanged | undefined {
-  if (!isVersionInsert(record)) return undefined;
+  if (!isCommittedVersion(record)) return undefined;
   const image = record.dynamodb?.NewImage ?? {};
   const sequenceNumber = record.dynamodb?.SequenceNumber;
   const text = (name: string): string => {

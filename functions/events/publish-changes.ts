@@ -1,44 +1,53 @@
 /**
  * The DynamoDB-stream consumer that publishes one compact change event per write to an
- * EventBridge bus (see `change-events.ts` for the event).
+ * EventBridge bus (see `change-events.ts` for the event). Its Lambda entry is
+ * `handler.ts`, which builds the EventBridge client once per container.
  *
  * Records are published in order, in PutEvents batches of at most 10. At the first
- * record that cannot be published, the handler stops and reports that record's
- * sequence number as its only batch item failure: Lambda then retries the shard from
- * that record, so nothing after it is published out of order and nothing before it
- * is published twice. Delivery is at least once (a retried PutEvents batch may repeat
- * entries that succeeded); consumers deduplicate on `type/id/versionId`.
- *
- * The EventBridge client is injected as {@link PutEvents}: its request and response
- * are the subset of `PutEventsCommand`'s that this module uses, so
- * `(entries) => client.send(new PutEventsCommand({ Entries: entries }))` fits.
+ * record that cannot be published (the call throws, or the response marks its entry
+ * failed), the handler stops and reports that record's sequence number as its only
+ * batch item failure: Lambda then retries the shard from that record
+ * (`ReportBatchItemFailures`), so nothing after it is skipped and nothing before it is
+ * sent again. Delivery is at least once (entries after the failed one in the same
+ * PutEvents call were accepted and will be sent again on the retry); consumers
+ * deduplicate on `type/id/versionId`.
  *
  * @see https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html
  * @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
  */
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+  type PutEventsResponse,
+} from '@aws-sdk/client-eventbridge';
 import { type ChangeStreamRecord, RESOURCE_CHANGED, type ResourceChanged, toResourceChanged } from './change-events.ts';
 
 /** PutEvents takes at most 10 entries per call. */
 export const PUT_EVENTS_BATCH_SIZE = 10;
 
-export interface ChangeEventEntry {
+/**
+ * Time kept in reserve before the Lambda timeout: no PutEvents call starts with less
+ * left, so a slow EventBridge ends the invocation with a partial batch failure (a
+ * retry from the first unsent record) instead of a timeout (a retry of the whole
+ * batch). One call takes at most about 13 s with the client of `dependencies.ts`
+ * (3 attempts of at most 1 s to connect and 3 s to answer, plus backoff).
+ */
+export const DEADLINE_RESERVE_MS = 15_000;
+
+/** A change event as PutEvents takes it. */
+export type ChangeEventEntry = PutEventsRequestEntry & {
   EventBusName: string;
   Source: string;
   DetailType: string;
   Detail: string;
   Time: Date;
-}
-
-export interface PutEventsResult {
-  FailedEntryCount?: number;
-  /** One per request entry, in the same order; a failed one has an `ErrorCode`. */
-  Entries?: { EventId?: string; ErrorCode?: string; ErrorMessage?: string }[];
-}
-
-export type PutEvents = (entries: ChangeEventEntry[]) => Promise<PutEventsResult>;
+};
 
 export interface PublishChangesOptions {
-  putEvents: PutEvents;
+  /** The EventBridge client, built once per container (see `handler.ts`). */
+  client: EventBridgeClient;
+  /** Name or ARN of the bus. */
   eventBusName: string;
   /** The events' `source`, e.g. `samvard`. */
   source: string;
@@ -47,6 +56,11 @@ export interface PublishChangesOptions {
 
 export interface ChangeStreamEvent {
   Records: ChangeStreamRecord[];
+}
+
+/** The part of the Lambda context the publisher reads. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
 }
 
 /** Lambda's partial batch response for stream event sources. */
@@ -59,19 +73,38 @@ interface Pending {
   entry: ChangeEventEntry;
 }
 
-/** Publishes the change events of one stream batch; see the module comment for failure handling. */
-export async function publishChanges(event: ChangeStreamEvent, options: PublishChangesOptions): Promise<StreamBatchResponse> {
+/**
+ * Publishes the change events of one stream batch; see the module comment for failure
+ * handling.
+ *
+ * @throws Error when a record that could not be published has no sequence number
+ *   (Lambda then retries the whole batch)
+ */
+export async function publishChanges(
+  event: ChangeStreamEvent,
+  options: PublishChangesOptions,
+  context?: InvocationContext,
+): Promise<StreamBatchResponse> {
   const log = options.log ?? console;
   let batch: Pending[] = [];
   let published = 0;
 
+  /** Sends the pending batch; the first record not published, if any. */
   const flush = async (): Promise<ChangeStreamRecord | undefined> => {
     if (batch.length === 0) return undefined;
     const sent = batch;
     batch = [];
-    let result: PutEventsResult;
+    const remainingMs = context?.getRemainingTimeInMillis();
+    if (remainingMs !== undefined && remainingMs < DEADLINE_RESERVE_MS) {
+      log.error('Too little time left to call PutEvents; Lambda retries from the first unsent record', {
+        remainingMs,
+        unsent: sent.length,
+      });
+      return sent[0]?.record;
+    }
+    let result: PutEventsResponse;
     try {
-      result = await options.putEvents(sent.map((p) => p.entry));
+      result = await options.client.send(new PutEventsCommand({ Entries: sent.map((p) => p.entry) }));
     } catch (err) {
       log.error('PutEvents failed', { entries: sent.length, error: err instanceof Error ? err.name : String(err) });
       return sent[0]?.record;
@@ -85,16 +118,15 @@ export async function publishChanges(event: ChangeStreamEvent, options: PublishC
     // A response claiming failures without marking any entry: retry the whole batch.
     const failedAt = firstFailed === -1 ? 0 : firstFailed;
     published += failedAt;
-    const failure = entries[failedAt];
     log.error('PutEvents rejected an entry', {
       failed: result.FailedEntryCount,
       entries: sent.length,
-      errorCode: failure?.ErrorCode,
+      errorCode: entries[failedAt]?.ErrorCode,
     });
     return sent[failedAt]?.record;
   };
 
-  const failedAt = async (): Promise<ChangeStreamRecord | undefined> => {
+  const firstUnpublished = async (): Promise<ChangeStreamRecord | undefined> => {
     for (const record of event.Records) {
       let change: ResourceChanged | undefined;
       try {
@@ -115,7 +147,7 @@ export async function publishChanges(event: ChangeStreamEvent, options: PublishC
     return flush();
   };
 
-  const failed = await failedAt();
+  const failed = await firstUnpublished();
   log.info('Published change events', { records: event.Records.length, published, failed: failed !== undefined });
   if (!failed) return { batchItemFailures: [] };
   const itemIdentifier = failed.dynamodb?.SequenceNumber;
@@ -140,6 +172,6 @@ function toEntry(change: ResourceChanged, options: PublishChangesOptions): Chang
 /** A Lambda handler for a DynamoDB stream event source with `ReportBatchItemFailures`. */
 export function createPublishChangesHandler(
   options: PublishChangesOptions,
-): (event: ChangeStreamEvent) => Promise<StreamBatchResponse> {
-  return (event) => publishChanges(event, options);
+): (event: ChangeStreamEvent, context?: InvocationContext) => Promise<StreamBatchResponse> {
+  return (event, context) => publishChanges(event, options, context);
 }

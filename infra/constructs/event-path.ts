@@ -1,13 +1,15 @@
 /**
- * The change-event path: the resource table's stream feeds a function that publishes a
- * compact event per write to an EventBridge bus, for AWS-native consumers. Batches that
- * cannot be published after the retries land, as stream positions, in a failure queue.
+ * The change-event path: the resource table's stream feeds a function
+ * (`functions/events/handler.ts`) that publishes a compact event per write to an
+ * EventBridge bus, for AWS-native consumers. Batches that cannot be published after the
+ * retries land, as stream positions, in a failure queue.
  *
  * Subscription delivery (FHIR Subscription, issue 7) will be a second consumer of the
  * same stream, with its own SQS queue and dead-letter queue; see docs/deployment.md.
+ * A DynamoDB stream serves at most two concurrent readers per shard without throttling:
+ * this publisher and that matcher.
  */
-import { readFileSync } from 'node:fs';
-import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { EventSourceMapping, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -54,11 +56,12 @@ export class EventPath extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const entry = functionEntry('events/publish-changes.ts');
     this.publisher = new SamvardFunction(this, 'Publisher', {
-      entry,
+      entry: functionEntry('events/handler.ts'),
       description: `samvard ${props.stage}: publishes change events from the resource stream`,
       memorySize: 256,
+      // The publisher starts no PutEvents call with less than 15 s left
+      // (DEADLINE_RESERVE_MS): it reports a partial failure rather than time out.
       timeout: Duration.seconds(30),
       logRetention: props.logRetention,
       logEncryptionKey: props.encryptionKey,
@@ -81,21 +84,16 @@ export class EventPath extends Construct {
       // The stream keeps records 24 hours; give up well before they expire.
       maxRecordAge: Duration.hours(6),
       onFailure: new SqsDlq(this.failureQueue),
-      // Only version items are writes; current items would double every event.
+      // Only version items are writes (current items would double every event): their
+      // INSERT, or for a multi-step commit the MODIFY that applies it. The publisher
+      // decides which of these is a change (functions/events/change-events.ts).
       filters: [
         FilterCriteria.filter({
-          eventName: FilterRule.isEqual('INSERT'),
+          eventName: FilterRule.or('INSERT', 'MODIFY'),
           dynamodb: { Keys: { sk: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) } } },
         }),
       ],
     });
-
-    if (!exportsHandler(entry)) {
-      // An error annotation stops `cdk deploy` (and `npm run synth`), not the tests of the wiring.
-      Annotations.of(this.publisher).addError(
-        `${entry} exports no \`handler\` yet (it needs @aws-sdk/client-eventbridge): deploy with samvard:changeEvents=false until it does.`,
-      );
-    }
 
     // Lambda checks the role can read the stream when the mapping is created.
     if (this.publisher.role) this.mapping.node.addDependency(this.publisher.role);
@@ -106,11 +104,4 @@ export class EventPath extends Construct {
       'This queue is the on-failure destination of the stream event source mapping, i.e. itself a dead-letter queue; it is alarmed on depth.',
     );
   }
-}
-
-/** Whether a Lambda entry file exports `handler` (read, not imported: importing runs it). */
-export function exportsHandler(entry: string): boolean {
-  return /^export\s+(const|let|async\s+function|function)\s+handler\b|^export\s*\{[^}]*\bhandler\b[^}]*\}/m.test(
-    readFileSync(entry, 'utf8'),
-  );
 }

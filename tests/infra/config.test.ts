@@ -7,7 +7,7 @@ const configOf = (context: Record<string, unknown>, env: NodeJS.ProcessEnv = {})
   readConfig(new App({ context }).node, env);
 
 describe('readConfig', () => {
-  it('defaults to stage dev in Stockholm, AWS-managed keys, no change events', () => {
+  it('defaults to stage dev in Stockholm, AWS-managed keys, change events on', () => {
     expect(configOf(required)).toEqual({
       stage: 'dev',
       region: 'eu-north-1',
@@ -15,7 +15,7 @@ describe('readConfig', () => {
       jwtIssuer: 'https://idp.region.example/realms/vard',
       jwtAudience: ['samvard'],
       customerManagedKey: false,
-      changeEvents: false,
+      changeEvents: true,
       throttleRateLimit: 200,
       throttleBurstLimit: 400,
       latencyP99AlarmMs: 1500,

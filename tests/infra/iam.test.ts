@@ -27,6 +27,10 @@ const identityStatements = [
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const tableLogicalId = stack.getLogicalId(stack.resources.table.node.defaultChild as never);
 const tableArn = { 'Fn::GetAtt': [tableLogicalId, 'Arn'] };
+const streamArn = { 'Fn::GetAtt': [tableLogicalId, 'StreamArn'] };
+const eventPath = stack.eventPath;
+if (!eventPath) throw new Error('samvard:changeEvents=true made no event path');
+const busArn = { 'Fn::GetAtt': [stack.getLogicalId(eventPath.bus.node.defaultChild as never), 'Arn'] };
 
 describe('identity policies', () => {
   it('exist, and all of them are customer-managed policies of a role', () => {
@@ -80,8 +84,25 @@ describe('identity policies', () => {
       expect.arrayContaining(['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'events:PutEvents', 'sqs:SendMessage']),
     );
     for (const s of statements.filter((st) => list(st.Action).some((a) => a.startsWith('dynamodb:')))) {
-      expect(s.Resource).toEqual({ 'Fn::GetAtt': [tableLogicalId, 'StreamArn'] });
+      expect(s.Resource).toEqual(streamArn);
     }
+  });
+
+  it('grant events:PutEvents on the change-event bus only, and to the publisher only', () => {
+    const grants = identityStatements.filter(({ statement }) =>
+      list(statement.Action).some((a) => a.startsWith('events:')),
+    );
+    expect(grants.map(({ id }) => id)).toEqual([expect.stringMatching(/^ChangeEventsPublisherRolePermissions/)]);
+    expect(grants[0]?.statement).toEqual({ Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn });
+  });
+
+  it('grant the stream read actions on the table stream only, and to the publisher only', () => {
+    const streamActions = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
+    const grants = identityStatements.filter(({ statement }) =>
+      list(statement.Action).some((a) => streamActions.includes(a)),
+    );
+    expect(grants.map(({ id }) => id)).toEqual([expect.stringMatching(/^ChangeEventsPublisherRolePermissions/)]);
+    expect(grants[0]?.statement).toEqual({ Effect: 'Allow', Action: streamActions, Resource: streamArn });
   });
 
   it('use the customer-managed key only through DynamoDB', () => {

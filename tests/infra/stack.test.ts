@@ -1,14 +1,22 @@
 /**
- * The stack as `cdk.json` configures it (AWS-managed keys, no change events): tables,
- * functions, the HTTP API and its authorizer, alarms, and cdk-nag.
+ * The stack as `cdk.json` configures it (AWS-managed keys, change events on): tables,
+ * functions, the HTTP API and its authorizer, the change-event path, alarms, and cdk-nag;
+ * and the same stack with `samvard:changeEvents=false`.
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { RESOURCE_CHANGED } from '../../functions/events/change-events.ts';
 import { resourceTable } from '../../functions/store/tables.ts';
 import { PUBLIC_ROUTES } from '../../infra/constructs/fhir-http-api.ts';
 import { TEST_AUDIENCE, TEST_ISSUER, nagErrors, resourcesOf, synthesize } from './synth.ts';
 
 const { stack, template, findings, acknowledgments } = synthesize();
+const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as never);
+const ref = (construct: { node: { defaultChild?: unknown } }) => ({ Ref: logicalId(construct) });
+const getAtt = (construct: { node: { defaultChild?: unknown } }, attribute = 'Arn') => ({
+  'Fn::GetAtt': [logicalId(construct), attribute],
+});
 
 describe('resource table', () => {
   it('has the keys and indexes of functions/store/tables.ts', () => {
@@ -138,6 +146,9 @@ describe('alarms and dashboard', () => {
         'samvard-dev-ApiLatencyP99',
         'samvard-dev-ApiFunctionThrottles',
         'samvard-dev-ResourcesTableThrottles',
+        'samvard-dev-PublisherThrottles',
+        'samvard-dev-ChangeEventFailures',
+        'samvard-dev-ChangeEventLag',
       ]),
     );
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -174,10 +185,111 @@ describe('alarms and dashboard', () => {
   });
 });
 
-describe('change events', () => {
-  it('are off until the publisher has its EventBridge client', () => {
-    template.resourceCountIs('AWS::Events::EventBus', 0);
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+describe('change events (on by default)', () => {
+  const eventPath = stack.eventPath;
+  if (!eventPath) throw new Error('the default stack has no change-event path');
+
+  it('have a bus for the compact events', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Events::EventBus', {
+      Name: 'samvard-dev-changes',
+      Description: Match.stringLikeRegexp(RESOURCE_CHANGED),
+    });
+    template.hasOutput('ChangeEventBusName', { Value: ref(eventPath.bus) });
+  });
+
+  it('run the publisher entry on Node.js 22, arm64, told the bus and the source', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('publishes change events'),
+      Handler: 'index.handler',
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Timeout: 30,
+      Environment: {
+        Variables: Match.objectLike({ SAMVARD_EVENT_BUS: ref(eventPath.bus), SAMVARD_EVENT_SOURCE: 'samvard' }),
+      },
+    });
+  });
+
+  it('feed it version inserts from the stream, with partial batch failures and a failure destination', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: getAtt(stack.resources.table, 'StreamArn'),
+      FunctionName: ref(eventPath.publisher),
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: getAtt(eventPath.failureQueue) } },
+      FilterCriteria: {
+        Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: [{ prefix: 'v#' }] } } } }) }],
+      },
+    });
+  });
+
+  it('keep failed batches 14 days, on a queue that is kept and alarmed', () => {
+    template.hasResource('AWS::SQS::Queue', {
+      Properties: { MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'samvard-dev-ChangeEventFailures',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt(eventPath.failureQueue, 'QueueName') }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'samvard-dev-ChangeEventLag', MetricName: 'IteratorAge' });
+  });
+
+  it('let the publisher put events on that bus only, read that stream only, and send failures to that queue', () => {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^ChangeEventsPublisherRole') }],
+      PolicyDocument: {
+        // An exact list: nothing on the table, nothing on another bus or stream.
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ChangeEventsPublisherLogs'), 'Arn'] },
+          },
+          {
+            Effect: 'Allow',
+            Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+            Resource: getAtt(stack.resources.table, 'StreamArn'),
+          },
+          { Effect: 'Allow', Action: 'events:PutEvents', Resource: getAtt(eventPath.bus) },
+          {
+            Effect: 'Allow',
+            Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+            Resource: getAtt(eventPath.failureQueue),
+          },
+        ],
+      },
+    });
+  });
+});
+
+describe('change events turned off (samvard:changeEvents=false)', () => {
+  const off = synthesize({ 'samvard:changeEvents': 'false' });
+
+  it('leave out the bus, the publisher, its stream mapping, failure queue and alarms', () => {
+    expect(off.stack.eventPath).toBeUndefined();
+    off.template.resourceCountIs('AWS::Events::EventBus', 0);
+    off.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    off.template.resourceCountIs('AWS::SQS::Queue', 0);
+    off.template.resourceCountIs('AWS::Lambda::Function', 1);
+    const alarmNames = resourcesOf(off.template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.AlarmName as string);
+    expect(alarmNames.filter((name) => /ChangeEvent|Publisher/.test(name))).toEqual([]);
+    expect(Object.keys(off.template.findOutputs('ChangeEventBusName'))).toEqual([]);
+  });
+
+  it('keep the table stream (for the subscription consumers) and pass cdk-nag', () => {
+    off.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+    expect(nagErrors(off.findings)).toEqual([]);
   });
 });
 
