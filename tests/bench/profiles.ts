@@ -54,11 +54,11 @@ export interface ProfileBenchResult {
   coldRuns: number;
   /** Per step of a cold start of the validation modules, milliseconds (p50 over fresh processes). */
   coldSteps: Record<string, Summary>;
-  /** `import()` of the whole handler bundle in a fresh process, milliseconds. */
-  handlerColdInitMs: Summary;
-  handlerBundleBytes: number;
+  /** `import()` of the whole handler bundle in a fresh process, milliseconds (unless skipped). */
+  handlerColdInitMs?: Summary;
+  handlerBundleBytes?: number;
   /** Bytes the profiles put in the handler bundle (index + gzipped definitions + code). */
-  profileBundleBytes: number;
+  profileBundleBytes?: number;
   targets: { name: string; target: string; measured: string; met: boolean }[];
 }
 
@@ -200,13 +200,21 @@ async function benchColdSteps(runs: number): Promise<Record<string, Summary>> {
 }
 
 export async function benchProfiles(
-  options: { iterations?: number; coldRuns?: number } = {},
+  options: {
+    iterations?: number;
+    coldRuns?: number;
+    /** Also bundle the handler and time its cold init (true); run.ts may already do that. */
+    handlerColdInit?: boolean;
+  } = {},
 ): Promise<ProfileBenchResult> {
   const iterations = options.iterations ?? intFromEnv('BENCH_PROFILE_ITERATIONS', 2000);
   const coldRuns = options.coldRuns ?? intFromEnv('BENCH_COLD_RUNS', 10);
   const validation = benchValidation(iterations);
   const coldSteps = await benchColdSteps(coldRuns);
 
+  if (options.handlerColdInit === false) {
+    return { iterations, validation, coldRuns, coldSteps, targets: [] };
+  }
   const handler = await bundleHandler(ROOT, resolve(OUT_DIR, 'handler'));
   const profileBundleBytes = handler.contributors
     .filter((c) => /samvard-(profiles|conformance)\.json$|functions\/core\/(profile|profiles|conformance|validate-operation|base-definitions)/.test(c.name))
@@ -252,8 +260,12 @@ export function formatProfileBench(r: ProfileBenchResult): string[] {
     ),
     `Cold start of the validation modules, ms p50 / p95 (${r.coldRuns} fresh processes):`,
     ...Object.entries(r.coldSteps).map(([step, s]) => `  ${step.padEnd(62)} ${round(s.p50, 1)} / ${round(s.p95, 1)}`),
-    `Handler bundle ${(r.handlerBundleBytes / 1e6).toFixed(3)} MB, of which profiles ${(r.profileBundleBytes / 1e6).toFixed(3)} MB`,
-    `Handler cold init (import of the bundle), ms: p50 ${round(r.handlerColdInitMs.p50, 1)}, p95 ${round(r.handlerColdInitMs.p95, 1)}`,
+    ...(r.handlerBundleBytes !== undefined && r.profileBundleBytes !== undefined && r.handlerColdInitMs
+      ? [
+          `Handler bundle ${(r.handlerBundleBytes / 1e6).toFixed(3)} MB, of which profiles ${(r.profileBundleBytes / 1e6).toFixed(3)} MB`,
+          `Handler cold init (import of the bundle), ms: p50 ${round(r.handlerColdInitMs.p50, 1)}, p95 ${round(r.handlerColdInitMs.p95, 1)}`,
+        ]
+      : []),
     ...r.targets.map((t) => `  ${t.met ? 'MET    ' : 'NOT MET'} ${t.name}: ${t.measured} (target ${t.target})`),
   ];
   return lines;
