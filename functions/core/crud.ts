@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { type StoredVersion, VersionConflictError, type WriteOperation } from '../store/resource-store.ts';
 import type { FhirContext, FhirResult } from './context.ts';
-import { MAX_RESOURCE_BYTES } from './limits.ts';
 import {
   OperationOutcomeError,
   allOk,
@@ -18,11 +17,11 @@ import {
   createdOutcome,
   gone,
   notFound,
-  payloadTooLarge,
   preconditionFailed,
 } from './outcomes.ts';
 import { assertServedType, assertValidId } from './preconditions.ts';
 import { assertValidResource } from './validation.ts';
+import { buildVersion, checkIfMatch, resultOf } from './writes.ts';
 
 /** How often an update without If-Match re-reads after losing a race before giving up. */
 const OPTIMISTIC_RETRIES = 3;
@@ -110,13 +109,7 @@ export async function deleteResource(ctx: FhirContext, type: string, id: string,
   if (current.operation === 'delete') {
     return { outcome: allOk(`${type}/${id} was already deleted`), version: versionOf(current) };
   }
-  const deletion: StoredVersion = {
-    type,
-    id,
-    version: current.version + 1,
-    lastUpdated: nextTimestamp(ctx, current),
-    operation: 'delete',
-  };
+  const deletion = buildVersion(ctx, type, id, undefined, current, 'delete');
   try {
     await ctx.store.writeVersion(deletion, current);
   } catch (err) {
@@ -138,34 +131,9 @@ async function writeNewVersion(
   current: StoredVersion | undefined,
   operation: WriteOperation,
 ): Promise<StoredVersion> {
-  const version = (current?.version ?? 0) + 1;
-  const lastUpdated = nextTimestamp(ctx, current);
-  const resource = { ...body, id, meta: { ...body.meta, versionId: String(version), lastUpdated } } as Resource;
-  const bytes = Buffer.byteLength(JSON.stringify(resource));
-  if (bytes > MAX_RESOURCE_BYTES) {
-    throw new OperationOutcomeError(
-      payloadTooLarge(`The resource is ${bytes} bytes; samvard stores at most ${MAX_RESOURCE_BYTES} bytes`),
-    );
-  }
-  const stored: StoredVersion = { type, id, version, lastUpdated, operation, resource };
+  const stored = buildVersion(ctx, type, id, body, current, operation);
   await ctx.store.writeVersion(stored, current);
   return stored;
-}
-
-/** Time of a new version: now, but never before the version it replaces. */
-function nextTimestamp(ctx: FhirContext, current: StoredVersion | undefined): string {
-  const now = (ctx.now?.() ?? new Date()).toISOString();
-  return current && current.lastUpdated > now ? current.lastUpdated : now;
-}
-
-function checkIfMatch(ifMatch: number | undefined, current: StoredVersion | undefined, ref: string): void {
-  if (ifMatch === undefined) return;
-  if (!current) throw new OperationOutcomeError(preconditionFailed(`${ref} does not exist; If-Match cannot hold`));
-  if (current.version !== ifMatch) {
-    throw new OperationOutcomeError(
-      preconditionFailed(`${ref} is at version ${current.version}, not ${ifMatch} as If-Match says`),
-    );
-  }
 }
 
 function found(stored: StoredVersion | undefined, ref: string): FhirResult {
@@ -174,10 +142,6 @@ function found(stored: StoredVersion | undefined, ref: string): FhirResult {
     throw new OperationOutcomeError(gone(`${ref} was deleted`));
   }
   return { outcome: allOk(), ...resultOf(stored) };
-}
-
-function resultOf(stored: StoredVersion): Pick<FhirResult, 'resource' | 'version'> {
-  return { resource: stored.resource, version: versionOf(stored) };
 }
 
 function versionOf(stored: StoredVersion): { versionId: string; lastUpdated: string } {

@@ -7,6 +7,8 @@ import type { Context } from 'hono';
 import { capabilityStatement } from '../core/capability-statement.ts';
 import { readConformanceResource, searchConformanceResources } from '../core/conformance.ts';
 import type { FhirContext } from '../core/context.ts';
+import { processBundle } from '../core/bundle.ts';
+import { conditionalCreate, conditionalDelete, conditionalUpdate } from '../core/conditional.ts';
 import { createResource, deleteResource, readResource, readVersion, updateResource } from '../core/crud.ts';
 import { instanceHistory, typeHistory } from '../core/history.ts';
 import {
@@ -17,11 +19,12 @@ import {
   searchType,
 } from '../core/search/search.ts';
 import { OperationOutcomeError, allOk, methodNotAllowed, notFound } from '../core/outcomes.ts';
+import { patchResource } from '../core/patch.ts';
 import { parseIfMatch } from '../core/preconditions.ts';
 import { validateOperation } from '../core/validate-operation.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import { errorResponse, fhirResponse, parsePreferReturn } from './fhir-response.ts';
-import { readFormBody, readJsonBody } from './request-body.ts';
+import { readFormBody, readJsonBody, readJsonPatchBody } from './request-body.ts';
 
 export interface AppDependencies {
   store: ResourceStore;
@@ -48,6 +51,8 @@ export function createApp({ store, baseUrl }: AppDependencies): Hono {
       prefer: isWrite ? parsePreferReturn(c.req.header('Prefer')) : 'representation',
     });
   const ifMatch = (c: Context): number | undefined => parseIfMatch(c.req.header('If-Match'));
+  /** The search criteria of a conditional update or delete: the URL's query string. */
+  const conditionalCriteria = (c: Context): string => new URL(c.req.url).search.slice(1);
   const searchOptions = (c: Context) => ({ strict: /handling\s*=\s*strict/.test(c.req.header('Prefer') ?? '') });
   /** Query parameters in order, repeats kept (a repeated parameter is an AND). */
   const queryParams = (c: Context): SearchParams => [...new URL(c.req.url).searchParams.entries()];
@@ -106,9 +111,28 @@ export function createApp({ store, baseUrl }: AppDependencies): Hono {
   app.get(`/fhir/${TYPE}/_history`, async (c) =>
     respond(c, await typeHistory(fhirContext(c), c.req.param('type'), c.req.query())),
   );
-  app.post(`/fhir/${TYPE}`, async (c) =>
-    respond(c, await createResource(fhirContext(c), c.req.param('type'), await readJsonBody(c)), true),
+  app.post('/fhir', async (c) => respond(c, await processBundle(fhirContext(c), await readJsonBody(c))));
+  app.post(`/fhir/${TYPE}`, async (c) => {
+    const type = c.req.param('type');
+    const ifNoneExist = c.req.header('If-None-Exist');
+    const body = await readJsonBody(c);
+    const result = ifNoneExist
+      ? await conditionalCreate(fhirContext(c), type, body, ifNoneExist)
+      : await createResource(fhirContext(c), type, body);
+    return respond(c, result, true);
+  });
+  app.put(`/fhir/${TYPE}`, async (c) => {
+    const criteria = conditionalCriteria(c);
+    const body = await readJsonBody(c);
+    return respond(c, await conditionalUpdate(fhirContext(c), c.req.param('type'), criteria, body, ifMatch(c)), true);
+  });
+  app.delete(`/fhir/${TYPE}`, async (c) =>
+    respond(c, await conditionalDelete(fhirContext(c), c.req.param('type'), conditionalCriteria(c)), true),
   );
+  app.patch(`/fhir/${TYPE}/:id`, async (c) => {
+    const { type, id } = c.req.param();
+    return respond(c, await patchResource(fhirContext(c), type, id, await readJsonPatchBody(c), ifMatch(c)), true);
+  });
   app.get(`/fhir/${TYPE}/:id`, async (c) =>
     respond(c, await readResource(fhirContext(c), c.req.param('type'), c.req.param('id'))),
   );
@@ -132,11 +156,11 @@ export function createApp({ store, baseUrl }: AppDependencies): Hono {
   // A known path with a method it does not serve: 405, with the methods it does.
   const allowed: [string, string][] = [
     ['/fhir/metadata', 'GET'],
-    ['/fhir', 'GET'],
+    ['/fhir', 'GET, POST'],
     [`/fhir/${TYPE}/_history`, 'GET'],
     [`/fhir/${TYPE}/_search`, 'POST'],
-    [`/fhir/${TYPE}`, 'GET, POST'],
-    [`/fhir/${TYPE}/:id`, 'GET, PUT, DELETE'],
+    [`/fhir/${TYPE}`, 'GET, POST, PUT, DELETE'],
+    [`/fhir/${TYPE}/:id`, 'GET, PUT, PATCH, DELETE'],
     [`/fhir/${TYPE}/:id/_history`, 'GET'],
     [`/fhir/${TYPE}/:id/_history/:vid`, 'GET'],
   ];

@@ -4,18 +4,19 @@ import { OperationOutcomeError, badRequest, payloadTooLarge, unsupportedMediaTyp
 /** Largest request body read at all; the stored-resource limit (`limits.ts`) applies after. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 
-const JSON_MEDIA_TYPES = new Set(['application/fhir+json', 'application/json']);
+const JSON_MEDIA_TYPES: ReadonlySet<string> = new Set(['application/fhir+json', 'application/json']);
+const JSON_PATCH_MEDIA_TYPES: ReadonlySet<string> = new Set(['application/json-patch+json']);
 
 /**
  * Reads a JSON request body: checks the media type (415), the size (413) and the
  * syntax (400) before any FHIR processing.
  */
-export async function readJsonBody(c: Context): Promise<unknown> {
+export async function readJsonBody(c: Context, mediaTypes: ReadonlySet<string> = JSON_MEDIA_TYPES): Promise<unknown> {
   const contentType = c.req.header('Content-Type');
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (!mediaType || !JSON_MEDIA_TYPES.has(mediaType)) {
+  if (!mediaType || !mediaTypes.has(mediaType)) {
     throw new OperationOutcomeError(
-      unsupportedMediaType(`Content-Type must be application/fhir+json or application/json, got ${contentType ?? 'none'}`),
+      unsupportedMediaType(`Content-Type must be ${[...mediaTypes].join(' or ')}, got ${contentType ?? 'none'}`),
     );
   }
   const declaredLength = Number(c.req.header('Content-Length') ?? 0);
@@ -28,6 +29,11 @@ export async function readJsonBody(c: Context): Promise<unknown> {
   } catch (err) {
     throw new OperationOutcomeError(badRequest(`Malformed JSON: ${(err as Error).message}`));
   }
+}
+
+/** A JSON Patch document (RFC 6902) for PATCH. */
+export function readJsonPatchBody(c: Context): Promise<unknown> {
+  return readJsonBody(c, JSON_PATCH_MEDIA_TYPES);
 }
 
 function tooLarge(bytes: number): OperationOutcomeError {

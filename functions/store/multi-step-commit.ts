@@ -93,7 +93,8 @@ export class MultiStepCommit {
         throw err;
       }
     }
-    await this.rollForward(record).catch(() => undefined); // committed: recovery finishes what is left
+    const versions = new Map(changes.map((c) => [resourcePk(c.next.type, c.next.id), toItem(c.next)]));
+    await this.rollForward(record, versions).catch(() => undefined); // committed: recovery finishes what is left
   }
 
   /** Finishes or undoes the transaction, whatever state a crash left it in. */
@@ -210,20 +211,29 @@ export class MultiStepCommit {
     );
   }
 
-  /** Makes every change current (idempotent), then forgets the transaction. */
-  private async rollForward(record: TransactionRecord): Promise<void> {
+  /**
+   * Makes every change current, then forgets the transaction. Idempotent: a change whose
+   * lock is already gone was applied before. `versions` are the new version items when
+   * the caller has them (the normal path); recovery reads them.
+   */
+  private async rollForward(record: TransactionRecord, versions?: Map<string, Item>): Promise<void> {
+    const groups: TransactWriteItem[][] = [];
     for (const change of record.changes) {
       const pk = resourcePk(change.type, change.id);
-      const version = await this.client.send(
-        new GetItemCommand({ TableName: this.tableName, Key: key(pk, versionSk(change.version)), ConsistentRead: true }),
-      );
-      if (!version.Item) continue;
-      const { txId: _tx, ...versionFields } = version.Item;
-      const items: TransactWriteItem[] = [
+      let item = versions?.get(pk);
+      if (!item) {
+        const read = await this.client.send(
+          new GetItemCommand({ TableName: this.tableName, Key: key(pk, versionSk(change.version)), ConsistentRead: true }),
+        );
+        item = read.Item;
+      }
+      if (!item) continue;
+      const { txId: _tx, thPk: _thPk, thSk: _thSk, ...fields } = item;
+      groups.push([
         {
           Put: {
             TableName: this.tableName,
-            Item: { ...versionFields, sk: { S: CURRENT_SK } },
+            Item: { ...fields, sk: { S: CURRENT_SK } },
             ConditionExpression: 'lockTx = :tx',
             ExpressionAttributeValues: { ':tx': { S: record.txId } },
           },
@@ -240,12 +250,22 @@ export class MultiStepCommit {
           },
         },
         ...change.deletes.map((e) => ({ Delete: { TableName: this.tableName, Key: key(e.pk, e.sk) } })),
-      ];
+      ]);
+    }
+    for (const chunk of chunked(groups, [])) {
       try {
-        await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        await this.client.send(new TransactWriteItemsCommand({ TransactItems: chunk.items }));
       } catch (err) {
-        // Already applied (the lock is gone): nothing left to do for this change.
         if (!isConditionFailure(err)) throw err;
+        // Some change of this chunk was applied already (by an earlier attempt): apply one by one.
+        const indexes = [...new Set(chunk.groupIndexes)];
+        for (const index of indexes) {
+          try {
+            await this.client.send(new TransactWriteItemsCommand({ TransactItems: groups[index] }));
+          } catch (single) {
+            if (!isConditionFailure(single)) throw single;
+          }
+        }
       }
     }
     await this.forget(record.txId);
@@ -368,9 +388,10 @@ function recordItem(record: TransactionRecord): Item {
  */
 function chunked(groups: TransactWriteItem[][], head: TransactWriteItem[]): { items: TransactWriteItem[]; groupIndexes: number[] }[] {
   const chunks = [{ items: [...head], groupIndexes: head.map(() => -1) }];
+  if (head.length === 0) chunks.length = 0;
   groups.forEach((group, index) => {
-    let last = chunks[chunks.length - 1] as { items: TransactWriteItem[]; groupIndexes: number[] };
-    if (last.items.length + group.length > MAX_TRANSACTION_ITEMS) {
+    let last = chunks[chunks.length - 1] as { items: TransactWriteItem[]; groupIndexes: number[] } | undefined;
+    if (!last || last.items.length + group.length > MAX_TRANSACTION_ITEMS) {
       last = { items: [], groupIndexes: [] };
       chunks.push(last);
     }

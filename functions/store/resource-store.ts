@@ -115,6 +115,11 @@ export class ResourceStore {
     }
   }
 
+  /** What a guard item (e.g. of a conditional create) points at, if it exists. */
+  async readGuard(pk: string, sk: string): Promise<string | undefined> {
+    return (await this.getItem(pk, sk))?.target?.S;
+  }
+
   /** Finishes or undoes transactions whose lease has passed (run at start-up and by a schedule). */
   async recoverStaleTransactions(): Promise<number> {
     try {

@@ -195,11 +195,11 @@ describe('delete', () => {
 
 describe('HTTP semantics', () => {
   it('answers 405 with Allow for a method a known path does not serve', async () => {
-    const res = await api.send('PATCH', '/Patient/abc');
+    const res = await api.send('POST', '/Patient/abc', patient);
     expect(res.status).toBe(405);
-    expect(res.headers.get('Allow')).toBe('GET, PUT, DELETE');
+    expect(res.headers.get('Allow')).toBe('GET, PUT, PATCH, DELETE');
     expect((await json(res)).resourceType).toBe('OperationOutcome');
-    expect((await api.send('POST', '/Patient/abc', patient)).status).toBe(405);
+    expect((await api.send('DELETE', '/Patient/abc/_history')).status).toBe(405);
   });
 
   it('answers 404 with an OperationOutcome outside the FHIR API', async () => {
