@@ -8,6 +8,7 @@ export const SERVED_RESOURCE_TYPES = [
   'Practitioner',
   'PractitionerRole',
   'ServiceRequest',
+  'Subscription',
   'Task',
 ] as const;
 

@@ -23,6 +23,7 @@ import { patchResource } from '../core/patch.ts';
 import { parseIfMatch } from '../core/preconditions.ts';
 import { validateOperation } from '../core/validate-operation.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
+import { registerSubscriptionRoutes } from '../subscriptions/routes.ts';
 import { errorResponse, fhirResponse, parsePreferReturn } from './fhir-response.ts';
 import { readFormBody, readJsonBody, readJsonPatchBody } from './request-body.ts';
 
@@ -62,6 +63,9 @@ export function createApp({ store, baseUrl }: AppDependencies): Hono {
   );
 
   app.get('/fhir', async (c) => respond(c, await searchSystem(fhirContext(c), queryParams(c), searchOptions(c))));
+
+  // Subscription create/update (checked; secret, owner, status set), $status and $events: before the generic routes.
+  registerSubscriptionRoutes(app, { fhirContext, respond });
 
   // Profiles, ValueSets, CodeSystems (read-only) and $validate, before the generic routes.
   const notAllowed = (allow: string) => (c: Context) => {

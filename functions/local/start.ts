@@ -12,6 +12,7 @@ import { createApp } from '../http/app.ts';
 import { createDynamoDbClient } from '../store/dynamodb-client.ts';
 import { ensureTable } from '../store/ensure-tables.ts';
 import { resourceTable } from '../store/tables.ts';
+import { startLocalSubscriptions } from '../subscriptions/local/pipeline.ts';
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from './dynamodb-local.ts';
 
 async function main(): Promise<void> {
@@ -29,6 +30,15 @@ async function main(): Promise<void> {
   await ensureTable(client, resourceTable, config.SAMVARD_RESOURCE_TABLE);
   client.destroy();
 
+  // Subscriptions: the matcher on the table's stream and the delivery worker (functions/subscriptions/local).
+  process.env.SAMVARD_SUBSCRIPTION_ALLOW_HTTP ??= 'true';
+  const subscriptions = await startLocalSubscriptions({
+    endpoint: config.DYNAMODB_ENDPOINT,
+    region: config.AWS_REGION,
+    resourceTable: config.SAMVARD_RESOURCE_TABLE,
+    baseUrl: config.SAMVARD_BASE_URL ?? `http://localhost:${port}/fhir`,
+  });
+
   const app = createApp(buildDependencies(config));
   const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
     console.log(`samvard FHIR R4 API ready at http://localhost:${info.port}/fhir`);
@@ -36,6 +46,7 @@ async function main(): Promise<void> {
 
   const shutdown = async (): Promise<void> => {
     server.close();
+    await subscriptions.stop();
     await local?.stop();
     process.exit(0);
   };

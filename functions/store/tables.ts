@@ -16,6 +16,8 @@ export interface TableDefinition {
   globalIndexes: Record<string, KeySchema>;
   /** Streams carry new and old images to the subscription matcher. */
   stream: boolean;
+  /** Attribute holding an epoch-seconds expiry, for DynamoDB's time to live (none when unset). */
+  timeToLiveAttribute?: string;
 }
 
 /** Number of write shards of the type-history index (see `keys.ts`). */
@@ -35,6 +37,20 @@ export const resourceTable: TableDefinition = {
   stream: true,
 };
 
+/**
+ * Subscription state (functions/subscriptions/subscription-store.ts): the match index of
+ * active subscriptions, per-subscription event counters and event logs (which expire),
+ * heartbeat schedules, and for the local run the delivery queue and stream positions.
+ * No stream: nothing consumes its changes.
+ */
+export const subscriptionTable: TableDefinition = {
+  id: 'subscriptions',
+  keys: { partitionKey: 'pk', sortKey: 'sk' },
+  globalIndexes: {},
+  stream: false,
+  timeToLiveAttribute: 'expiresAt',
+};
+
 export function createTableInput(def: TableDefinition, tableName: string): CreateTableCommandInput {
   const keyAttributes = [def.keys, ...Object.values(def.globalIndexes)].flatMap((k) => [k.partitionKey, k.sortKey]);
   return {
@@ -45,7 +61,8 @@ export function createTableInput(def: TableDefinition, tableName: string): Creat
       { AttributeName: def.keys.partitionKey, KeyType: 'HASH' },
       { AttributeName: def.keys.sortKey, KeyType: 'RANGE' },
     ],
-    GlobalSecondaryIndexes: Object.entries(def.globalIndexes).map(([IndexName, k]) => ({
+    // DynamoDB rejects an empty list: leave it out for a table without indexes.
+    GlobalSecondaryIndexes: Object.keys(def.globalIndexes).length === 0 ? undefined : Object.entries(def.globalIndexes).map(([IndexName, k]) => ({
       IndexName,
       KeySchema: [
         { AttributeName: k.partitionKey, KeyType: 'HASH' },

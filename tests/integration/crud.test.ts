@@ -226,6 +226,7 @@ describe('HTTP semantics', () => {
       'PractitionerRole',
       'ServiceRequest',
       'StructureDefinition',
+      'Subscription',
       'Task',
       'ValueSet',
     ]);

@@ -1,0 +1,214 @@
+/**
+ * Delivery: POSTs one queued notification to the subscriber's endpoint. The same code
+ * runs in the delivery Lambda (SQS event source, `delivery-handler.ts`) and in the local
+ * worker (`local/local-queue.ts`).
+ *
+ * {@link deliver} reads what it sends when it sends it (the Subscription, the logged
+ * event, the focus version), so an endpoint or secret changed meanwhile is used at once
+ * and a subscription switched off stops at once. Each POST carries the
+ * `X-Samvard-Signature` header (`signature.ts`), `channel.header` values, and has a
+ * timeout. It answers what should happen next; {@link settle} does it on a queue:
+ * - delivered (2xx): done; a handshake also makes the subscription `active`;
+ * - failed, attempts left: the next attempt is queued after an exponential backoff
+ *   (base × 2^(attempt-1), at most max, ±20 % jitter);
+ * - failed, last attempt: the message goes to the dead-letter queue and the subscription
+ *   to `error`, with the reason in `Subscription.error`. Its later messages are
+ *   dead-lettered without a POST; the events stay readable through `$events`, and the
+ *   subscriber resumes by setting the status back to `requested`.
+ * Delivery is at least once: a receiver recognises a repeat by its event number.
+ */
+import type { Subscription } from '@medplum/fhirtypes';
+import type { FhirContext } from '../core/context.ts';
+import type { DeliverySettings, SubscriptionRules } from './config.ts';
+import type { Logger } from './matcher.ts';
+import { notificationBundle, type NotificationType } from './notification.ts';
+import { type DeliveryMessage, type DeliveryQueue, describeMessage } from './queue.ts';
+import { SIGNATURE_HEADER, signatureHeader } from './signature.ts';
+import { setSubscriptionStatus } from './status.ts';
+import { type CompiledSubscription, compileSubscription, subscriptionSecret } from './subscription-model.ts';
+import type { SubscriptionStore } from './subscription-store.ts';
+
+export interface DeliveryDependencies {
+  ctx: FhirContext;
+  subscriptions: SubscriptionStore;
+  settings: DeliverySettings;
+  rules: SubscriptionRules;
+  fetch?: typeof fetch;
+  log?: Logger;
+  now?: () => Date;
+}
+
+export type DeliveryResult =
+  | { outcome: 'delivered'; status: number }
+  | { outcome: 'retry'; delayMs: number; reason: string }
+  | { outcome: 'dead'; reason: string }
+  | { outcome: 'dropped'; reason: string };
+
+interface Notification {
+  body: string;
+  type: NotificationType;
+  eventNumber?: number;
+}
+
+/** Delivers one message once; see the module comment for what the result means. */
+export async function deliver(message: DeliveryMessage, deps: DeliveryDependencies): Promise<DeliveryResult> {
+  const current = await deps.ctx.store.readCurrent('Subscription', message.subscriptionId);
+  const subscription = current?.resource as Subscription | undefined;
+  if (!current || current.operation === 'delete' || !subscription) return { outcome: 'dropped', reason: 'subscription deleted' };
+  let compiled: CompiledSubscription;
+  try {
+    compiled = compileSubscription(subscription, deps.rules);
+  } catch (err) {
+    return { outcome: 'dropped', reason: `subscription no longer valid: ${(err as Error).message}` };
+  }
+
+  const status = compiled.status;
+  if (message.kind === 'handshake') {
+    if (status !== 'requested' || current.version !== message.subscriptionVersion) {
+      return { outcome: 'dropped', reason: 'superseded by a later version of the subscription' };
+    }
+  } else if (status === 'error') {
+    return message.kind === 'event'
+      ? { outcome: 'dead', reason: `Subscription/${compiled.id} is in error: ${subscription.error ?? ''}` }
+      : { outcome: 'dropped', reason: 'subscription in error' };
+  } else if (status === 'off') {
+    return { outcome: 'dropped', reason: 'subscription is off' };
+  } else if (status === 'requested') {
+    // Being re-verified (handshake): wait for it rather than send to an unconfirmed endpoint.
+    if (message.kind === 'heartbeat') return { outcome: 'dropped', reason: 'subscription not active' };
+    return failed(message, 'subscription awaits its handshake', deps, false);
+  }
+
+  const notification = await buildNotification(message, compiled, deps);
+  if (!notification) return { outcome: 'dropped', reason: 'event no longer logged (expired)' };
+
+  const error = await post(compiled, subscriptionSecret(subscription) ?? '', notification, message, deps);
+  if (error === undefined) {
+    if (message.kind === 'handshake') {
+      await setSubscriptionStatus(deps.ctx, compiled.id, { to: 'active', from: ['requested'], version: current.version });
+    }
+    return { outcome: 'delivered', status: 200 };
+  }
+  return failed(message, error, deps, true);
+}
+
+/** The result of a failed attempt: retry with backoff, or (last attempt) dead and `error`. */
+async function failed(
+  message: DeliveryMessage,
+  reason: string,
+  deps: DeliveryDependencies,
+  endpointFailed: boolean,
+): Promise<DeliveryResult> {
+  if (message.attempt < deps.settings.maxAttempts) {
+    return { outcome: 'retry', delayMs: backoffDelay(message.attempt, deps.settings), reason };
+  }
+  const text = `${describeMessage(message)} failed ${message.attempt} times; last: ${reason}`;
+  if (endpointFailed) {
+    await setSubscriptionStatus(deps.ctx, message.subscriptionId, {
+      to: 'error',
+      from: ['requested', 'active'],
+      error: `Delivery to the endpoint failed (${new Date().toISOString()}): ${text}`,
+    });
+  }
+  return { outcome: 'dead', reason: text };
+}
+
+/** Delay before attempt `attempt + 1`. */
+export function backoffDelay(attempt: number, settings: DeliverySettings, random: () => number = Math.random): number {
+  const exponential = Math.min(settings.backoffMaxMs, settings.backoffBaseMs * 2 ** (attempt - 1));
+  return Math.round(Math.min(settings.backoffMaxMs, exponential * (0.8 + 0.4 * random())));
+}
+
+/** Does on `queue` what `result` asks: the next attempt, or the dead-letter queue. */
+export async function settle(queue: DeliveryQueue, message: DeliveryMessage, result: DeliveryResult, log?: Logger): Promise<void> {
+  if (result.outcome === 'retry') {
+    await queue.send([{ ...message, attempt: message.attempt + 1 }], result.delayMs);
+  } else if (result.outcome === 'dead') {
+    log?.error('Delivery dead-lettered', { message: describeMessage(message), reason: result.reason });
+    await queue.deadLetter(message, result.reason);
+  } else if (result.outcome === 'dropped') {
+    log?.info('Delivery dropped', { message: describeMessage(message), reason: result.reason });
+  }
+}
+
+async function buildNotification(
+  message: DeliveryMessage,
+  compiled: CompiledSubscription,
+  deps: DeliveryDependencies,
+): Promise<Notification | undefined> {
+  const base = {
+    baseUrl: deps.ctx.baseUrl,
+    subscriptionId: compiled.id,
+    ...(compiled.topic ? { topic: compiled.topic } : {}),
+    content: compiled.content,
+  };
+  const now = deps.now?.() ?? new Date();
+  if (message.kind !== 'event') {
+    const type = message.kind;
+    const count = await deps.subscriptions.eventCount(compiled.id);
+    const bundle = notificationBundle(
+      { ...base, status: type === 'handshake' ? 'requested' : compiled.status, type, eventsSinceSubscriptionStart: count },
+      now,
+    );
+    return { body: JSON.stringify(bundle), type };
+  }
+  const event = await deps.subscriptions.readEvent(compiled.id, message.eventNumber);
+  if (!event) return undefined;
+  const needsResource = compiled.content === 'full-resource';
+  const version = needsResource ? await deps.ctx.store.readVersion(event.focus.type, event.focus.id, event.focus.version) : undefined;
+  if (compiled.kind === 'criteria') {
+    // R4 classic: the resource itself, or nothing.
+    const body = needsResource && version?.resource ? JSON.stringify(version.resource) : '';
+    return { body, type: 'event-notification', eventNumber: event.eventNumber };
+  }
+  const bundle = notificationBundle(
+    {
+      ...base,
+      status: compiled.status,
+      type: 'event-notification',
+      eventsSinceSubscriptionStart: event.eventNumber,
+      events: [{ event, ...(version?.resource ? { resource: version.resource } : {}) }],
+    },
+    now,
+  );
+  return { body: JSON.stringify(bundle), type: 'event-notification', eventNumber: event.eventNumber };
+}
+
+/** POSTs the notification; undefined on a 2xx, otherwise why it failed. */
+async function post(
+  compiled: CompiledSubscription,
+  secret: string,
+  notification: Notification,
+  message: DeliveryMessage,
+  deps: DeliveryDependencies,
+): Promise<string | undefined> {
+  const headers = new Headers();
+  for (const header of compiled.headers) {
+    const at = header.indexOf(':');
+    headers.set(header.slice(0, at).trim(), header.slice(at + 1).trim());
+  }
+  const timestamp = Math.floor((deps.now?.() ?? new Date()).getTime() / 1000);
+  if (notification.body !== '') headers.set('Content-Type', compiled.contentType ?? 'application/fhir+json');
+  headers.set(SIGNATURE_HEADER, signatureHeader(secret, notification.body, timestamp));
+  headers.set('X-Samvard-Subscription', `Subscription/${compiled.id}`);
+  headers.set('X-Samvard-Notification-Type', notification.type);
+  if (notification.eventNumber !== undefined) headers.set('X-Samvard-Event-Number', String(notification.eventNumber));
+  headers.set('X-Samvard-Delivery-Attempt', String(message.attempt));
+  const timeoutMs = Math.min(compiled.timeoutMs ?? deps.settings.timeoutMs, deps.settings.timeoutMs);
+  const doFetch = deps.fetch ?? fetch;
+  try {
+    const response = await doFetch(compiled.endpoint, {
+      method: 'POST',
+      headers,
+      body: notification.body,
+      // A redirect could point anywhere (e.g. inside our network): it counts as a failure.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.body?.cancel().catch(() => undefined);
+    return response.status >= 200 && response.status < 300 ? undefined : `HTTP ${response.status}`;
+  } catch (err) {
+    const e = err as Error;
+    return e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.name}: ${e.message}`;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The HTTP routes of Subscription: create and update go through
+ * {@link prepareSubscriptionWrite} before the ordinary interactions (so a Subscription
+ * is checked, gets its secret and owner, and its status is the server's to set), plus
+ * `$status` and `$events`. Registered by `functions/http/app.ts` before the generic
+ * routes; read, search, history and delete are the generic ones.
+ *
+ * Any other path that writes Subscriptions (transaction Bundles, PATCH) should call
+ * {@link prepareSubscriptionWrite} too; what gets past it anyway is checked again by
+ * the matcher, which marks a subscription it cannot serve `error`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Extension, Subscription } from '@medplum/fhirtypes';
+import type { Context, Hono } from 'hono';
+import type { FhirContext, FhirResult } from '../core/context.ts';
+import { createResource, updateResource } from '../core/crud.ts';
+import { OperationOutcomeError, methodNotAllowed } from '../core/outcomes.ts';
+import { parseIfMatch } from '../core/preconditions.ts';
+import { createDynamoDbClient } from '../store/dynamodb-client.ts';
+import { errorResponse } from '../http/fhir-response.ts';
+import { readJsonBody } from '../http/request-body.ts';
+import { subscriptionAccess } from './authorization.ts';
+import { type SubscriptionRules, readSubscriptionConfig, subscriptionRules } from './config.ts';
+import { subscriptionEvents, subscriptionStatus, subscriptionStatuses } from './operations.ts';
+import { OWNER_URL, SECRET_URL, compileSubscription, subscriptionSecret } from './subscription-model.ts';
+import { SubscriptionStore } from './subscription-store.ts';
+
+export interface SubscriptionRouteHelpers {
+  fhirContext: (c: Context) => FhirContext;
+  respond: (c: Context, result: FhirResult, isWrite?: boolean) => Response;
+}
+
+export interface SubscriptionApiOptions {
+  subscriptions: SubscriptionStore;
+  rules: SubscriptionRules;
+}
+
+let configured: Partial<SubscriptionApiOptions> = {};
+let fromEnvironment: SubscriptionApiOptions | undefined;
+
+/**
+ * Sets what the routes use (tests; a deployment uses the environment:
+ * SAMVARD_SUBSCRIPTION_TABLE, SAMVARD_SUBSCRIPTION_ALLOW_HTTP, ...).
+ */
+export function configureSubscriptionApi(options: Partial<SubscriptionApiOptions>): void {
+  configured = options;
+}
+
+function apiOptions(): SubscriptionApiOptions {
+  if (configured.subscriptions && configured.rules) return configured as SubscriptionApiOptions;
+  if (!fromEnvironment) {
+    const config = readSubscriptionConfig();
+    const client = createDynamoDbClient({
+      region: process.env.AWS_REGION ?? 'eu-north-1',
+      endpoint: process.env.DYNAMODB_ENDPOINT,
+    });
+    fromEnvironment = {
+      subscriptions: new SubscriptionStore(client, config.SAMVARD_SUBSCRIPTION_TABLE, {
+        retentionDays: config.SAMVARD_EVENT_RETENTION_DAYS,
+      }),
+      rules: subscriptionRules(config),
+    };
+  }
+  return { ...fromEnvironment, ...configured };
+}
+
+const ID = ':id{[A-Za-z0-9\\-.]{1,64}}';
+/** Operations as regex segments: a literal `$` after a regex parameter does not match in Hono's router. */
+const STATUS = ':operation{\\$status}';
+const EVENTS = ':operation{\\$events}';
+
+export function registerSubscriptionRoutes(app: Hono, { fhirContext, respond }: SubscriptionRouteHelpers): void {
+  const params = (c: Context): [string, string][] => [...new URL(c.req.url).searchParams.entries()];
+
+  app.post('/fhir/Subscription', async (c) => {
+    const body = prepareSubscriptionWrite(await readJsonBody(c), undefined, subscriptionAccess().subscriberOf(c), apiOptions().rules);
+    return respond(c, await createResource(fhirContext(c), 'Subscription', body), true);
+  });
+  app.put(`/fhir/Subscription/${ID}`, async (c) => {
+    const ctx = fhirContext(c);
+    const id = c.req.param('id');
+    const ifMatch = parseIfMatch(c.req.header('If-Match'));
+    const current = await ctx.store.readCurrent('Subscription', id);
+    const previous = current?.operation === 'delete' ? undefined : (current?.resource as Subscription | undefined);
+    const body = prepareSubscriptionWrite(await readJsonBody(c), previous, subscriptionAccess().subscriberOf(c), apiOptions().rules);
+    return respond(c, await updateResource(ctx, 'Subscription', id, body, ifMatch), true);
+  });
+  // PATCH would change a Subscription past the checks above.
+  app.patch(`/fhir/Subscription/${ID}`, () => {
+    const response = errorResponse(
+      new OperationOutcomeError(methodNotAllowed('PATCH is not supported on Subscription; PUT the whole resource')),
+    );
+    response.headers.set('Allow', 'GET, PUT, DELETE');
+    return response;
+  });
+  app.on(['GET', 'POST'], `/fhir/Subscription/${STATUS}`, async (c) =>
+    respond(c, await subscriptionStatuses(fhirContext(c), apiOptions().subscriptions, params(c))),
+  );
+  app.on(['GET', 'POST'], `/fhir/Subscription/${ID}/${STATUS}`, async (c) =>
+    respond(c, await subscriptionStatus(fhirContext(c), apiOptions().subscriptions, c.req.param('id'))),
+  );
+  app.on(['GET', 'POST'], `/fhir/Subscription/${ID}/${EVENTS}`, async (c) =>
+    respond(c, await subscriptionEvents(fhirContext(c), apiOptions().subscriptions, c.req.param('id'), params(c))),
+  );
+}
+
+/**
+ * A Subscription as the client wrote it, made ready to store:
+ * - the status is the server's: `off` stays off; an active subscription whose criteria and
+ *   channel did not change stays active; anything else becomes `requested` (handshake or
+ *   activation follows); `error` is cleared;
+ * - the signing secret is kept from the previous version when the client sends none, or
+ *   generated (the create response carries it);
+ * - the owner is the authenticated subscriber when there is one;
+ * - then it must compile (`compileSubscription`): otherwise a 400 naming the element.
+ * Bodies that are not Subscriptions pass through unchanged, for the interaction to reject.
+ */
+export function prepareSubscriptionWrite(
+  body: unknown,
+  previous: Subscription | undefined,
+  subscriber: string | undefined,
+  rules: SubscriptionRules,
+): unknown {
+  if (typeof body !== 'object' || body === null || (body as { resourceType?: unknown }).resourceType !== 'Subscription') {
+    return body;
+  }
+  const { error: _error, ...incoming } = body as Subscription;
+  const next: Subscription = { ...incoming, channel: { ...incoming.channel } as Subscription['channel'] };
+  const channel = next.channel as NonNullable<Subscription['channel']>;
+
+  const secret = subscriptionSecret(next) ?? (previous ? subscriptionSecret(previous) : undefined) ?? randomBytes(32).toString('base64url');
+  channel.extension = [...(channel.extension ?? []).filter((e) => e.url !== SECRET_URL), { url: SECRET_URL, valueString: secret }];
+  if (subscriber) {
+    const owner: Extension = { url: OWNER_URL, valueReference: { reference: subscriber } };
+    next.extension = [...(next.extension ?? []).filter((e) => e.url !== OWNER_URL), owner];
+  }
+
+  const unchanged =
+    previous?.status === 'active' &&
+    JSON.stringify(target(previous)) === JSON.stringify(target(next));
+  next.status = incoming.status === 'off' ? 'off' : unchanged ? 'active' : 'requested';
+  compileSubscription(next, rules);
+  return next;
+}
+
+/** What a handshake verifies: where notifications go and what they are about. */
+function target(s: Subscription): unknown {
+  return { criteria: s.criteria, _criteria: (s as { _criteria?: unknown })._criteria, channel: s.channel };
+}
