@@ -45,13 +45,49 @@ while (queue.length > 0) {
   if (sd.baseDefinition) queue.push(sd.baseDefinition.split('/').pop() as string);
 }
 
-// Keep only what validation reads: drop narrative text, mappings and documentation strings.
+/** Constraints @medplum/core's validator never evaluates (its `skippedConstraintKeys`): ele-1 is on every element. */
+const SKIPPED_BY_VALIDATOR = new Set(['ele-1', 'dom-3', 'org-1', 'sdf-19']);
+
+// Keep only what validation reads: documentation, mappings and narrative go. Constraints keep
+// `key`, `severity`, `human` (quoted in messages) and `expression`.
 function slim(sd: StructureDefinition): StructureDefinition {
   const strip = (el: ElementDefinition): ElementDefinition => {
-    const { definition: _d, comment: _c, requirements: _r, mapping: _m, alias: _a, ...rest } = el;
+    const {
+      short: _s,
+      definition: _d,
+      comment: _c,
+      requirements: _r,
+      mapping: _m,
+      alias: _a,
+      isModifierReason: _imr,
+      extension: _e,
+      example: _ex,
+      ...rest
+    } = el;
+    if (rest.constraint) {
+      rest.constraint = rest.constraint
+        .filter((c) => !SKIPPED_BY_VALIDATOR.has(c.key))
+        .map(({ xpath: _x, source: _src, extension: _ce, ...c }) => c);
+      if (rest.constraint.length === 0) delete rest.constraint;
+    }
+    if (rest.binding) {
+      const { description: _bd, extension: _be, ...binding } = rest.binding;
+      rest.binding = binding;
+    }
     return rest;
   };
-  const { text: _t, mapping: _m, differential: _diff, ...rest } = sd;
+  const {
+    text: _t,
+    mapping: _m,
+    differential: _diff,
+    description: _desc,
+    contact: _contact,
+    publisher: _pub,
+    purpose: _purpose,
+    jurisdiction: _j,
+    extension: _ext,
+    ...rest
+  } = sd;
   return { ...rest, snapshot: { element: (sd.snapshot?.element ?? []).map(strip) } } as StructureDefinition;
 }
 
@@ -67,7 +103,16 @@ const searchEntries = (searchBundle.entry ?? [])
   .map((e) => e.resource as SearchParameter)
   .filter((sp) => sp.resourceType === 'SearchParameter' && sp.base.some((b) => searchBases.has(b)))
   .map((sp) => {
-    const { text: _t, description: _d, xpath: _x, xpathUsage: _xu, ...rest } = sp;
+    const {
+      text: _t,
+      description: _d,
+      xpath: _x,
+      xpathUsage: _xu,
+      contact: _c,
+      publisher: _p,
+      extension: _e,
+      ...rest
+    } = sp;
     return { resource: { ...rest, base: sp.base.filter((b) => searchBases.has(b)) } };
   })
   .sort((a, b) => (a.resource.url < b.resource.url ? -1 : 1));
