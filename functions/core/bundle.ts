@@ -39,6 +39,7 @@ import { assertServedType, assertValidId, parseIfMatch } from './preconditions.t
 import { searchType } from './search/search.ts';
 import { assertValidResource } from './validation.ts';
 import { type PlannedWrite, buildVersion, checkIfMatch, isLive, resultOf } from './writes.ts';
+import { commitWrites } from './workflow/broker.ts';
 
 /** Most entries one Bundle may hold; stated in the CapabilityStatement and README. */
 export const MAX_BUNDLE_ENTRIES = 200;
@@ -163,7 +164,9 @@ async function commitTransaction(ctx: FhirContext, parsed: Parsed[]): Promise<Fh
           }
           p.id = matches[0].id as string;
         }
-        const plan = await planInstanceWrite(ctx, p, resource);
+        // A conditional update's body need not carry the id: it is the match's, or a new one.
+        const body = p.method === 'PUT' && p.criteria && resource && resource.id === undefined ? { ...resource, id: p.id } : resource;
+        const plan = await planInstanceWrite(ctx, p, body);
         if (plan) plans.push(plan);
         results.set(p.index, plan?.result ?? { outcome: allOk(`${p.type}/${p.id} was already deleted`) });
       }
@@ -173,8 +176,8 @@ async function commitTransaction(ctx: FhirContext, parsed: Parsed[]): Promise<Fh
     }
   }
 
-  // 3. All writes at once, or none.
-  if (plans.length > 0) await ctx.store.commit(plans.map((p) => p.change));
+  // 3. All writes at once, or none (with what the workflow broker adds: care team, plan, Provenance).
+  if (plans.length > 0) await commitWrites(ctx, plans.map((p) => p.change));
 
   // 4. Reads see the committed state.
   for (const p of ordered) {

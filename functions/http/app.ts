@@ -24,6 +24,7 @@ import { parseIfMatch } from '../core/preconditions.ts';
 import { validateOperation } from '../core/validate-operation.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import { registerSubscriptionRoutes } from '../subscriptions/routes.ts';
+import { registerIngestRoutes } from './ingest-routes.ts';
 import { errorResponse, fhirResponse, parsePreferReturn } from './fhir-response.ts';
 import { readFormBody, readJsonBody, readJsonPatchBody } from './request-body.ts';
 
@@ -66,6 +67,8 @@ export function createApp({ store, baseUrl }: AppDependencies): Hono {
 
   // Subscription create/update (checked; secret, owner, status set), $status and $events: before the generic routes.
   registerSubscriptionRoutes(app, { fhirContext, respond });
+  // Region and municipal documents mapped to FHIR and committed as one transaction (mappings/).
+  registerIngestRoutes(app, { fhirContext, respond });
 
   // Profiles, ValueSets, CodeSystems (read-only) and $validate, before the generic routes.
   const notAllowed = (allow: string) => (c: Context) => {
