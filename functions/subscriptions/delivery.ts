@@ -19,6 +19,7 @@
  */
 import type { Subscription } from '@medplum/fhirtypes';
 import type { FhirContext } from '../core/context.ts';
+import type { StoredVersion } from '../store/resource-store.ts';
 import type { DeliverySettings, SubscriptionRules } from './config.ts';
 import type { Logger } from './matcher.ts';
 import { notificationBundle, type NotificationType } from './notification.ts';
@@ -33,9 +34,32 @@ export interface DeliveryDependencies {
   subscriptions: SubscriptionStore;
   settings: DeliverySettings;
   rules: SubscriptionRules;
+  /**
+   * Keeps Subscriptions read for events and heartbeats a moment (handshakes always read
+   * afresh), so a burst of events to one subscriber reads it once rather than per event.
+   */
+  cache?: SubscriptionCache;
   fetch?: typeof fetch;
   log?: Logger;
   now?: () => Date;
+}
+
+/** Subscriptions as read recently, for at most `ttlMs`. */
+export class SubscriptionCache {
+  private readonly entries = new Map<string, { at: number; value: Promise<StoredVersion | undefined> }>();
+
+  constructor(private readonly ttlMs = 1_000) {}
+
+  read(ctx: FhirContext, id: string): Promise<StoredVersion | undefined> {
+    const now = Date.now();
+    const cached = this.entries.get(id);
+    if (cached && now - cached.at < this.ttlMs) return cached.value;
+    const value = ctx.store.readCurrent('Subscription', id);
+    this.entries.set(id, { at: now, value });
+    value.catch(() => this.entries.delete(id));
+    if (this.entries.size > 10_000) this.entries.clear();
+    return value;
+  }
 }
 
 export type DeliveryResult =
@@ -52,7 +76,10 @@ interface Notification {
 
 /** Delivers one message once; see the module comment for what the result means. */
 export async function deliver(message: DeliveryMessage, deps: DeliveryDependencies): Promise<DeliveryResult> {
-  const current = await deps.ctx.store.readCurrent('Subscription', message.subscriptionId);
+  const current =
+    deps.cache && message.kind !== 'handshake'
+      ? await deps.cache.read(deps.ctx, message.subscriptionId)
+      : await deps.ctx.store.readCurrent('Subscription', message.subscriptionId);
   const subscription = current?.resource as Subscription | undefined;
   if (!current || current.operation === 'delete' || !subscription) return { outcome: 'dropped', reason: 'subscription deleted' };
   let compiled: CompiledSubscription;
@@ -152,7 +179,7 @@ async function buildNotification(
     );
     return { body: JSON.stringify(bundle), type };
   }
-  const event = await deps.subscriptions.readEvent(compiled.id, message.eventNumber);
+  const event = message.event ?? (await deps.subscriptions.readEvent(compiled.id, message.eventNumber));
   if (!event) return undefined;
   const needsResource = compiled.content === 'full-resource';
   const version = needsResource ? await deps.ctx.store.readVersion(event.focus.type, event.focus.id, event.focus.version) : undefined;

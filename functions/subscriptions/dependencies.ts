@@ -12,7 +12,7 @@ import { loadDefinitions } from '../core/validation.ts';
 import { createDynamoDbClient } from '../store/dynamodb-client.ts';
 import { ResourceStore } from '../store/resource-store.ts';
 import { type SubscriptionConfig, deliverySettings, readSubscriptionConfig, subscriptionRules } from './config.ts';
-import type { DeliveryDependencies } from './delivery.ts';
+import { type DeliveryDependencies, SubscriptionCache } from './delivery.ts';
 import type { MatcherDependencies } from './matcher.ts';
 import { SqsDeliveryQueue } from './sqs-queue.ts';
 import { SubscriptionStore } from './subscription-store.ts';
@@ -46,5 +46,6 @@ export function buildSubscriptionDependencies(
     queue: new SqsDeliveryQueue(sqs, config.SAMVARD_DELIVERY_QUEUE_URL as string, config.SAMVARD_DELIVERY_DLQ_URL as string),
     rules,
     settings: deliverySettings(config),
+    cache: new SubscriptionCache(),
   };
 }

@@ -8,10 +8,11 @@
  * two values files it under both). A subscription with none of them (only `status=...`,
  * or no filter at all) is filed under the type's wildcard key `*`.
  *
- * A changed resource looks up the keys of its own values for the same parameters plus
- * `*`; every subscription found is then checked in full with `matchesQuery`. So the cost
- * of matching a change grows with the subscriptions that share one of its values, not
- * with the number of subscriptions.
+ * A changed resource looks up the keys of its own values for the parameters that active
+ * subscriptions of its type are filed under (read once per batch), plus `*` when some
+ * subscription is filed there; every subscription found is then checked in full with
+ * `matchesQuery`. So the cost of matching a change grows with the subscriptions that
+ * share one of its values, not with the number of subscriptions.
  *
  * Keys are normalised as the search index does (`search-index.ts`): references as
  * `Type/id`, tokens by code alone (the full check compares systems).
@@ -81,12 +82,18 @@ function clauseKeys(clause: SearchClause): string[] | undefined {
   return keys.length > 0 ? keys : undefined;
 }
 
-/** The keys a changed resource looks up: its values of the key parameters, and `*`. */
-export function resourceKeys(resource: Resource): string[] {
-  const keys = new Set<string>([WILDCARD_KEY]);
-  if (resource.id) keys.add(`_id=${resource.id}`);
+/**
+ * The keys a changed resource looks up: its values of the key parameters, and `*`.
+ * With `inUse` (the parameters active subscriptions are filed under, `*` included), only
+ * those: no FHIRPath is evaluated for a parameter no subscription uses.
+ */
+export function resourceKeys(resource: Resource, inUse?: ReadonlySet<string>): string[] {
+  const wanted = (code: string): boolean => inUse === undefined || inUse.has(code);
+  const keys = new Set<string>();
+  if (wanted(WILDCARD_KEY)) keys.add(WILDCARD_KEY);
+  if (resource.id && wanted('_id')) keys.add(`_id=${resource.id}`);
   for (const code of keyParamsFor(resource.resourceType)) {
-    if (code === '_id') continue;
+    if (code === '_id' || !wanted(code)) continue;
     const param = searchParamFor(resource.resourceType, code);
     if (!param) continue;
     for (const value of paramValues(resource, param)) {

@@ -72,6 +72,9 @@ export interface MatcherDependencies {
   now?: () => Date;
 }
 
+/** Changes of one batch matched at once. */
+const MATCH_CONCURRENCY = 16;
+
 export interface MatchSummary {
   versions: number;
   subscriptionChanges: number;
@@ -116,23 +119,32 @@ export async function processChangeRecords(records: StreamRecord[], deps: Matche
   for (const v of subscriptionVersions) await applySubscriptionVersion(v, deps);
   summary.subscriptionChanges = subscriptionVersions.length;
 
+  // Matched concurrently; the events keep the order of the stream.
   const matcher = new BatchMatcher(deps);
+  const changes = versions.filter((v) => v.type !== 'Subscription');
+  const results = new Array<Awaited<ReturnType<BatchMatcher['match']>>>(changes.length);
+  let next = 0;
+  const work = async (): Promise<void> => {
+    for (let i = next++; i < changes.length; i = next++) results[i] = await matcher.match(changes[i] as StoredVersion);
+  };
+  await Promise.all(Array.from({ length: Math.min(MATCH_CONCURRENCY, changes.length) }, work));
   const bySubscription = new Map<string, EventInput[]>();
-  for (const v of versions) {
-    if (v.type === 'Subscription') continue;
-    for (const { subscription, event } of await matcher.match(v)) {
-      const list = bySubscription.get(subscription.id) ?? [];
-      list.push(event);
-      bySubscription.set(subscription.id, list);
-    }
+  for (const { subscription, event } of results.flat()) {
+    const list = bySubscription.get(subscription.id) ?? [];
+    list.push(event);
+    bySubscription.set(subscription.id, list);
   }
 
   const now = deps.now?.() ?? new Date();
   const messages: DeliveryMessage[] = [];
-  for (const [subscriptionId, inputs] of bySubscription) {
-    const events = await deps.subscriptions.recordEvents(subscriptionId, inputs, now);
-    for (const e of events) messages.push({ kind: 'event', subscriptionId, eventNumber: e.eventNumber, attempt: 1 });
-  }
+  await Promise.all(
+    [...bySubscription].map(async ([subscriptionId, inputs]) => {
+      const events = await deps.subscriptions.recordEvents(subscriptionId, inputs, now);
+      for (const event of events) {
+        messages.push({ kind: 'event', subscriptionId, eventNumber: event.eventNumber, attempt: 1, event });
+      }
+    }),
+  );
   if (messages.length > 0) await deps.queue.send(messages);
   summary.events = messages.length;
   return summary;
@@ -174,6 +186,7 @@ async function applySubscriptionVersion(v: StoredVersion, deps: MatcherDependenc
 /** Matching for one batch, with the match-index partitions and parsed filters cached. */
 class BatchMatcher {
   private readonly partitions = new Map<string, Promise<CompiledSubscription[]>>();
+  private readonly params = new Map<string, Promise<Set<string>>>();
   private readonly filters = new Map<string, SearchQuery>();
   private readonly canRead: CanRead;
 
@@ -191,9 +204,16 @@ class BatchMatcher {
       return previous;
     };
     // A deletion is matched against what was deleted.
+    let inUse = this.params.get(v.type);
+    if (!inUse) {
+      inUse = this.deps.subscriptions.paramsInUse(v.type);
+      this.params.set(v.type, inUse);
+    }
+    const params = await inUse;
+    if (params.size === 0) return []; // no active subscription on this type
     const subject = v.operation === 'delete' ? await previousResource() : v.resource;
     if (!subject) return [];
-    const candidates = await this.candidates(v.type, resourceKeys(subject));
+    const candidates = await this.candidates(v.type, resourceKeys(subject, params));
     const now = (this.deps.now?.() ?? new Date()).toISOString();
     const matched: { subscription: CompiledSubscription; event: EventInput }[] = [];
     for (const subscription of candidates) {

@@ -6,7 +6,10 @@
  * - `pk = "m#<type>#<key>"`, `sk = "<subscriptionId>"`: the match index. One entry per
  *   match key of an active subscription (see `match-keys.ts`), holding the compiled
  *   subscription, so matching a change reads only the partitions of its own values.
- * - `pk = "s#<id>"`, `sk = "registration"`: the match entries a subscription has, and the
+ * - `pk = "p#<type>"`, `sk = "<parameter>#<subscriptionId>"`: which parameters active
+ *   subscriptions on a type are filed under, read once per matcher batch so a change
+ *   looks up only the keys that can exist.
+ * - `pk = "s#<id>"`, `sk = "registration"`: the index items a subscription has, and the
  *   version of the Subscription they were written for (older versions never overwrite).
  * - `pk = "s#<id>"`, `sk = "state"`: `eventCount`, the subscription's event counter
  *   (`eventsSinceSubscriptionStart`).
@@ -50,9 +53,13 @@ export interface SubscriptionEvent {
 
 export type EventInput = Omit<SubscriptionEvent, 'eventNumber'>;
 
+/** An item of the match index, `[pk, sk]`. */
+export type IndexItem = [string, string];
+
 export interface Registration {
   version: number;
-  matchKeys: string[];
+  /** The match entries and parameter entries written for this subscription. */
+  indexItems: IndexItem[];
 }
 
 export interface HeartbeatDue {
@@ -66,6 +73,9 @@ const RECORD_ATTEMPTS = 12;
 const BATCH_GET_LIMIT = 100;
 
 export const matchPk = (type: string, key: string): string => `m#${type}#${key}`;
+const paramsPk = (type: string): string => `p#${type}`;
+/** The parameter of a match key: `owner` of `owner=Organization/1`; `*` of `*`. */
+const keyParam = (matchKey: string): string => matchKey.split('=')[0] as string;
 const subPk = (id: string): string => `s#${id}`;
 const eventSk = (n: number): string => `e#${String(n).padStart(10, '0')}`;
 const changeSk = (e: EventInput): string => `c#${e.focus.type}/${e.focus.id}/${e.focus.version}`;
@@ -85,7 +95,7 @@ export class SubscriptionStore {
   async readRegistration(id: string): Promise<Registration | undefined> {
     const item = await this.get(subPk(id), REGISTRATION_SK);
     if (!item) return undefined;
-    return { version: Number(item.version?.N ?? 0), matchKeys: JSON.parse(item.matchKeys?.S ?? '[]') as string[] };
+    return { version: Number(item.version?.N ?? 0), indexItems: JSON.parse(item.indexItems?.S ?? '[]') as IndexItem[] };
   }
 
   /**
@@ -104,8 +114,12 @@ export class SubscriptionStore {
       if (current && current.version > version) return 'stale';
       const active = subscription?.status === 'active';
       const keys = active ? subscriptionKeys(parseFilter(subscription.resourceType, subscription.filter)) : [];
-      const pks = active ? keys.map((k) => matchPk(subscription.resourceType, k)) : [];
-      const removed = (current?.matchKeys ?? []).filter((pk) => !pks.includes(pk));
+      const type = subscription?.resourceType ?? '';
+      const matchItems: IndexItem[] = keys.map((k) => [matchPk(type, k), id]);
+      const paramItems: IndexItem[] = [...new Set(keys.map(keyParam))].map((p) => [paramsPk(type), `${p}#${id}`]);
+      const wanted = [...matchItems, ...paramItems];
+      const wantedKeys = new Set(wanted.map(([pk, sk]) => `${pk}\n${sk}`));
+      const removed = (current?.indexItems ?? []).filter(([pk, sk]) => !wantedKeys.has(`${pk}\n${sk}`));
       const entry = active ? JSON.stringify(subscription) : '';
       const items: TransactWriteItem[] = [
         {
@@ -115,16 +129,17 @@ export class SubscriptionStore {
               pk: { S: subPk(id) },
               sk: { S: REGISTRATION_SK },
               version: { N: String(version) },
-              matchKeys: { S: JSON.stringify(pks) },
+              indexItems: { S: JSON.stringify(wanted) },
             },
             ConditionExpression: current ? 'version = :seen' : 'attribute_not_exists(pk)',
             ...(current ? { ExpressionAttributeValues: { ':seen': { N: String(current.version) } } } : {}),
           },
         },
-        ...removed.map((pk) => ({ Delete: { TableName: this.tableName, Key: key(pk, id) } })),
-        ...pks.map((pk) => ({
-          Put: { TableName: this.tableName, Item: { ...key(pk, id), subscription: { S: entry }, version: { N: String(version) } } },
+        ...removed.map(([pk, sk]) => ({ Delete: { TableName: this.tableName, Key: key(pk, sk) } })),
+        ...matchItems.map(([pk, sk]) => ({
+          Put: { TableName: this.tableName, Item: { ...key(pk, sk), subscription: { S: entry }, version: { N: String(version) } } },
         })),
+        ...paramItems.map(([pk, sk]) => ({ Put: { TableName: this.tableName, Item: key(pk, sk) } })),
         active && subscription.heartbeatSeconds
           ? {
               Put: {
@@ -150,6 +165,21 @@ export class SubscriptionStore {
         throw err;
       }
     }
+  }
+
+  /**
+   * The parameters active subscriptions on `type` are filed under (`*` for the
+   * wildcard): a change looks up only its values of these.
+   */
+  async paramsInUse(type: string): Promise<Set<string>> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: paramsPk(type) } },
+      ProjectionExpression: 'sk',
+      ConsistentRead: true,
+    });
+    return new Set(items.map((i) => (i.sk?.S ?? '').split('#')[0] as string));
   }
 
   /** The subscriptions filed under one match key of a type. */

@@ -185,16 +185,23 @@ describe('classic R4 criteria', () => {
       channel: { type: 'rest-hook', endpoint: `${receiver.url}${path}`, payload: 'application/fhir+json', header: ['Authorization: Bearer abc'] },
     });
     await waitUntilActive(subscription.id as string);
-    await createTask(owner, { status: 'received' });
     const task = await createTask(owner);
-    const request = await waitFor(() => receiver.at(path)[0], 15_000, 'classic notification');
-    expect(JSON.parse(request.body)).toMatchObject({ resourceType: 'Task', id: task.id });
-    expect(request.headers.authorization).toBe('Bearer abc');
-    expect(request.headers['x-samvard-event-number']).toBe('1');
-    expect(request.headers['x-samvard-subscription']).toBe(`Subscription/${subscription.id}`);
-    expect(verifySignature(secretOf(subscription), request.headers['x-samvard-signature'] as string, request.body)).toBe(true);
+    // No longer status=requested: no event; nor for another owner's Task.
+    const accepted = await env.api.send('PUT', `/Task/${task.id}`, { ...task, status: 'accepted' });
+    expect(accepted.status).toBe(200);
+    await createTask('Organization/someone-else');
+    const second = await createTask(owner);
+
+    await waitFor(() => receiver.at(path).length >= 2 || undefined, 15_000, 'two classic notifications');
     await new Promise((r) => setTimeout(r, 300));
-    expect(receiver.at(path)).toHaveLength(1);
+    const requests = receiver.at(path).sort((a, b) => Number(a.headers['x-samvard-event-number']) - Number(b.headers['x-samvard-event-number']));
+    expect(requests.map((r) => r.headers['x-samvard-event-number'])).toEqual(['1', '2']);
+    const [first, last] = requests as [(typeof requests)[number], (typeof requests)[number]];
+    expect(JSON.parse(first.body)).toMatchObject({ resourceType: 'Task', id: task.id, status: 'requested' });
+    expect(JSON.parse(last.body)).toMatchObject({ resourceType: 'Task', id: second.id });
+    expect(first.headers.authorization).toBe('Bearer abc');
+    expect(first.headers['x-samvard-subscription']).toBe(`Subscription/${subscription.id}`);
+    expect(verifySignature(secretOf(subscription), first.headers['x-samvard-signature'] as string, first.body)).toBe(true);
   });
 });
 

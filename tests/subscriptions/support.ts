@@ -68,6 +68,12 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
 
 export const silent = { info: () => {}, error: () => {} };
 
+/** A logger that keeps errors, for a test to show when it fails. */
+export function collectingLog(): { info(): void; error(message: string, details?: Record<string, unknown>): void; errors: string[] } {
+  const errors: string[] = [];
+  return { info: () => {}, error: (message, details) => void errors.push(`${message} ${JSON.stringify(details ?? {})}`), errors };
+}
+
 /** Short backoffs, loopback http, fast polls. */
 export const TEST_SETTINGS = { maxAttempts: 6, backoffBaseMs: 40, backoffMaxMs: 300, timeoutMs: 2_000, allowHttp: true };
 export const TEST_RULES = { allowHttp: true, minHeartbeatSeconds: 1 };
@@ -77,32 +83,38 @@ export interface SubscriptionTestEnv {
   subscriptionTable: string;
   subscriptions: SubscriptionStore;
   pipeline: LocalSubscriptions | undefined;
+  /** Errors the pipeline logged. */
+  errors: string[];
   startPipeline(): Promise<LocalSubscriptions>;
   stopPipeline(): Promise<void>;
 }
 
-export async function createSubscriptionTestEnv(): Promise<SubscriptionTestEnv> {
+export async function createSubscriptionTestEnv(
+  settings: Partial<typeof TEST_SETTINGS> = {},
+): Promise<SubscriptionTestEnv> {
   const api = await createTestApi();
   const subscriptionTable = `subs-${randomUUID()}`;
   const config = readSubscriptionConfig({ SAMVARD_SUBSCRIPTION_TABLE: subscriptionTable });
   const subscriptions = new SubscriptionStore(api.client, subscriptionTable);
+  const log = collectingLog();
   const env: SubscriptionTestEnv = {
     api,
     subscriptionTable,
     subscriptions,
     pipeline: undefined,
+    errors: log.errors,
     async startPipeline() {
       env.pipeline = await startLocalSubscriptions({
         endpoint: api.endpoint,
         resourceTable: api.tableName,
         baseUrl: BASE,
         config,
-        settings: TEST_SETTINGS,
+        settings: { ...TEST_SETTINGS, ...settings },
         rules: TEST_RULES,
         streamPollIntervalMs: 25,
-        queuePollIntervalMs: 25,
+        queuePollIntervalMs: 250,
         heartbeatCheckIntervalMs: 200,
-        log: silent,
+        log,
       });
       return env.pipeline;
     },

@@ -28,6 +28,7 @@ const QUEUE_PK = 'queue';
 const DLQ_PK = 'dlq';
 const BATCH_WRITE_LIMIT = 25;
 const COMPLETED_MEMORY_MS = 60_000;
+const BUFFER_SIZE = 100;
 
 const dueSk = (dueAt: number): string => `${String(dueAt).padStart(15, '0')}#${randomUUID()}`;
 
@@ -38,8 +39,8 @@ export interface QueuedDelivery {
 }
 
 export class LocalDeliveryQueue implements DeliveryQueue {
-  /** Called after every send, so a worker can start at once instead of at its next poll. */
-  onSend: (() => void) | undefined;
+  /** Called after every send with when it is due, so a worker need not poll for it. */
+  onSend: ((dueAt: number) => void) | undefined;
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -61,7 +62,7 @@ export class LocalDeliveryQueue implements DeliveryQueue {
         }
       }
     }
-    this.onSend?.();
+    this.onSend?.(dueAt);
   }
 
   async deadLetter(message: DeliveryMessage, reason: string): Promise<void> {
@@ -92,6 +93,22 @@ export class LocalDeliveryQueue implements DeliveryQueue {
     return (result.Items ?? []).map(toQueued);
   }
 
+  /** When the earliest pending delivery is due; undefined when none is pending. */
+  async earliestDue(): Promise<number | undefined> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: QUEUE_PK } },
+        ProjectionExpression: 'sk',
+        ConsistentRead: true,
+        Limit: 1,
+      }),
+    );
+    const sk = result.Items?.[0]?.sk?.S;
+    return sk === undefined ? undefined : Number(sk.split('#')[0]);
+  }
+
   /** Every pending delivery (for tests and diagnostics). */
   async pending(): Promise<QueuedDelivery[]> {
     return (await this.queryAll(QUEUE_PK)).map(toQueued);
@@ -109,6 +126,46 @@ export class LocalDeliveryQueue implements DeliveryQueue {
     await this.client.send(
       new DeleteItemCommand({ TableName: this.tableName, Key: { pk: { S: QUEUE_PK }, sk: { S: sk } } }),
     );
+  }
+
+  private completing: string[] = [];
+  private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Deletes a finished item soon, with others in one BatchWriteItem (25 at a time). An
+   * item whose deletion is lost to a crash is delivered again after the restart.
+   */
+  completeSoon(sk: string): void {
+    this.completing.push(sk);
+    if (this.completing.length >= BATCH_WRITE_LIMIT) void this.flush().catch(() => undefined);
+    else this.flushTimer ??= setTimeout(() => void this.flush().catch(() => undefined), 20);
+  }
+
+  /** Deletes the items {@link completeSoon} was given. */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    await this.flushing;
+    const sks = this.completing.splice(0);
+    if (sks.length === 0) return;
+    this.flushing = (async () => {
+      for (let i = 0; i < sks.length; i += BATCH_WRITE_LIMIT) {
+        let requests = sks.slice(i, i + BATCH_WRITE_LIMIT).map((sk) => ({
+          DeleteRequest: { Key: { pk: { S: QUEUE_PK }, sk: { S: sk } } },
+        }));
+        for (let attempt = 1; requests.length > 0 && attempt <= 8; attempt++) {
+          const result = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }));
+          requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+          if (requests.length > 0) await sleep(20 * 2 ** attempt);
+        }
+      }
+    })();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = undefined;
+    }
   }
 
   private async queryAll(pk: string): Promise<Record<string, AttributeValue>[]> {
@@ -157,6 +214,10 @@ export class LocalDeliveryWorker {
    */
   private readonly completed = new Map<string, number>();
   private wake: (() => void) | undefined;
+  /** Due items read but not yet started. */
+  private buffer: QueuedDelivery[] = [];
+  /** When the earliest pending item is due, as last seen (undefined: look now). */
+  private nextDue: number | undefined;
 
   constructor(
     private readonly queue: LocalDeliveryQueue,
@@ -167,7 +228,10 @@ export class LocalDeliveryWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.queue.onSend = () => this.wake?.();
+    this.queue.onSend = (dueAt) => {
+      this.nextDue = this.nextDue === undefined ? dueAt : Math.min(this.nextDue, dueAt);
+      this.wake?.();
+    };
     this.loopDone = this.loop();
   }
 
@@ -178,6 +242,7 @@ export class LocalDeliveryWorker {
     this.wake?.();
     await this.loopDone;
     await Promise.all(this.inFlight.values());
+    await this.queue.flush();
   }
 
   private async loop(): Promise<void> {
@@ -187,8 +252,14 @@ export class LocalDeliveryWorker {
       try {
         if (this.inFlight.size < concurrency) {
           const now = Date.now();
-          for (const item of await this.queue.due(now, concurrency * 4)) {
-            if (this.inFlight.size >= concurrency || !this.running) break;
+          // One query fills a buffer of due items, refilled when empty. When nothing is
+          // due, the earliest item says when to look again (retries wait there).
+          if (this.buffer.length === 0 && (this.nextDue === undefined || this.nextDue <= now)) {
+            this.buffer = await this.queue.due(now, BUFFER_SIZE);
+            this.nextDue = this.buffer.length === 0 ? await this.queue.earliestDue() : undefined;
+          }
+          while (this.inFlight.size < concurrency && this.buffer.length > 0 && this.running) {
+            const item = this.buffer.shift() as QueuedDelivery;
             if (this.inFlight.has(item.sk) || this.completed.has(item.sk) || (this.notBefore.get(item.sk) ?? 0) > now) continue;
             this.inFlight.set(item.sk, this.process(item));
             started++;
@@ -198,8 +269,11 @@ export class LocalDeliveryWorker {
         this.options.log?.error('Local delivery queue unavailable', { error: (err as Error).message });
       }
       if (started === 0 && this.running) {
+        // Until the next retry is due, something is sent or finishes, or the poll interval.
+        const now = Date.now();
+        const wait = this.nextDue !== undefined && this.nextDue > now ? Math.min(pollIntervalMs, this.nextDue - now) : pollIntervalMs;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pollIntervalMs);
+          const timer = setTimeout(resolve, wait);
           this.wake = () => {
             clearTimeout(timer);
             resolve();
@@ -214,7 +288,7 @@ export class LocalDeliveryWorker {
     try {
       const result = await deliver(item.message, this.deps);
       await settle(this.queue, item.message, result, this.options.log);
-      await this.queue.complete(item.sk);
+      this.queue.completeSoon(item.sk);
       this.notBefore.delete(item.sk);
       const now = Date.now();
       this.completed.set(item.sk, now);

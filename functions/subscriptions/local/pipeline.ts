@@ -12,7 +12,7 @@ import { ResourceStore } from '../../store/resource-store.ts';
 import { subscriptionTable } from '../../store/tables.ts';
 import type { CanRead } from '../authorization.ts';
 import { type DeliverySettings, type SubscriptionConfig, type SubscriptionRules, deliverySettings, readSubscriptionConfig, subscriptionRules } from '../config.ts';
-import type { DeliveryDependencies } from '../delivery.ts';
+import { type DeliveryDependencies, SubscriptionCache } from '../delivery.ts';
 import { enqueueDueHeartbeats } from '../heartbeat.ts';
 import { type Logger, type MatcherDependencies, processChangeRecords } from '../matcher.ts';
 import { SubscriptionStore } from '../subscription-store.ts';
@@ -71,6 +71,7 @@ export async function startLocalSubscriptions(options: LocalSubscriptionsOptions
     subscriptions,
     settings: { ...deliverySettings(config), ...options.settings },
     rules,
+    cache: new SubscriptionCache(),
     log,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
@@ -86,7 +87,7 @@ export async function startLocalSubscriptions(options: LocalSubscriptionsOptions
   });
   const worker = new LocalDeliveryWorker(queue, deliveryDeps, {
     concurrency: options.concurrency ?? 16,
-    pollIntervalMs: options.queuePollIntervalMs ?? 250,
+    pollIntervalMs: options.queuePollIntervalMs ?? 1_000,
     log,
   });
   let heartbeatRunning: Promise<unknown> = Promise.resolve();
