@@ -6,6 +6,8 @@ import type { Bundle, Observation, ServiceRequest } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mapEgenvardsbedomning } from '../../mappings/region.egenvardsbedomning.v1/map.ts';
 import { egenvardsbedomningSchema } from '../../mappings/region.egenvardsbedomning.v1/schema.ts';
+import { mapOrdination } from '../../mappings/region.ordination.v1/map.ts';
+import { ordinationSchema } from '../../mappings/region.ordination.v1/schema.ts';
 import { mapVardbegaran } from '../../mappings/region.vardbegaran.v1/map.ts';
 import { vardbegaranSchema } from '../../mappings/region.vardbegaran.v1/schema.ts';
 import { type TestApi, createTestApi, json } from '../support/test-api.ts';
@@ -13,6 +15,7 @@ import { all, assertBundleValid, exampleJson, ingest, itemCount, statuses } from
 
 const EVB = 'region.egenvardsbedomning.v1';
 const VB = 'region.vardbegaran.v1';
+const ORD = 'region.ordination.v1';
 
 describe('region.egenvardsbedomning.v1 mapping', () => {
   it('maps the example to resources that meet the profiles', () => {
@@ -41,6 +44,20 @@ describe('region.vardbegaran.v1 mapping', () => {
   it('is a pure function: the same document gives the same Bundle', () => {
     const doc = vardbegaranSchema.parse({ ...exampleJson(`${VB}.json`), egenvardsbedomning: undefined });
     expect(mapVardbegaran(doc)).toEqual(mapVardbegaran(doc));
+  });
+});
+
+describe('region.ordination.v1 mapping', () => {
+  it('maps the example to resources that meet the profiles', () => {
+    const mapped = mapOrdination(ordinationSchema.parse(exampleJson(`${ORD}.json`)));
+    const order = mapped.bundle.entry?.at(-1)?.resource as ServiceRequest;
+    expect(order.category?.[0]?.coding?.[0]?.code).toBe('ordination');
+    expect(order.requester?.type).toBe('PractitionerRole');
+    // A samordningsnummer (day + 60) is matched as one.
+    expect(mapped.bundle.entry?.[0]?.request?.ifNoneExist).toBe(
+      'identifier=http://electronichealth.se/identifier/samordningsnummer|197010634231',
+    );
+    assertBundleValid(mapped);
   });
 });
 
@@ -137,5 +154,37 @@ describe('region documents through $ingest', () => {
   it('a wrong content type is a 415', async () => {
     const res = await ingest(api, VB, exampleJson(`${VB}.json`), { contentType: 'text/plain' });
     expect(res.status).toBe(415);
+  });
+
+  it('an ordination answering the nurse\'s request: created once, linked to the request', async () => {
+    const nurse = await api.send('POST', '/ServiceRequest', {
+      resourceType: 'ServiceRequest',
+      meta: { profile: ['https://samvard.se/fhir/StructureDefinition/samvard-vardbegaran'] },
+      status: 'active',
+      intent: 'order',
+      category: [{ coding: [{ system: 'https://samvard.se/fhir/CodeSystem/service-request-kind', code: 'ordination' }] }],
+      code: { coding: [{ system: 'https://samvard.se/fhir/CodeSystem/hsl-task-kind', code: 'wound-care' }] },
+      subject: { display: 'Britta Andersson' },
+      authoredOn: '2026-11-27T19:05:00+01:00',
+      requester: { display: 'Hemsjukvården Norrstad' },
+      performer: [{ display: 'Jourcentralen Norrstad' }],
+      reasonCode: [{ text: 'Bensår upptäckt vid läkemedelsgivning' }],
+      note: [{ text: 'Behöver ordination för omläggning' }],
+    });
+    expect(nurse.status).toBe(201);
+    const requestId = (await json(nurse)).id as string;
+    const doc = { ...exampleJson(`${ORD}.json`), inResponseTo: { serviceRequestId: requestId } };
+    const res = await ingest(api, ORD, doc);
+    expect(res.status).toBe(200);
+    const bundle = (await json(res)) as Bundle;
+    const order = bundle.entry?.at(-1)?.resource as ServiceRequest;
+    expect(order.basedOn).toEqual([{ reference: `ServiceRequest/${requestId}`, type: 'ServiceRequest' }]);
+    const before = await itemCount(api);
+    expect((await ingest(api, ORD, doc)).status).toBe(200);
+    expect(await itemCount(api)).toBe(before);
+
+    const unknown = await ingest(api, ORD, { ...doc, documentId: 'ORD-x', inResponseTo: { serviceRequestId: 'nope' } });
+    expect(unknown.status).toBe(409);
+    expect((await json(unknown)).issue[0].expression).toEqual(['inResponseTo.serviceRequestId']);
   });
 });
