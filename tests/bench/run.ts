@@ -8,11 +8,27 @@
  * 2. The Lambda handler's esbuild bundle size, and its cold init (import of the bundle in
  *    a fresh `node` process) over several processes, also with `--enable-source-maps` as
  *    the deployed function runs.
+ * 3. Profiles (issue 4, `profiles.ts`): validation cost per resource with and without
+ *    profiles, and the cold start of the validation modules.
+ * 4. Transactions (issue 5, `transactions.ts`): transaction Bundles of 10 and 50 entries
+ *    beside single creates, per-entry cost.
+ * 5. Search (issue 3, `search.ts`): a patient-scoped search and a worklist at 1,000 and at
+ *    100,000 stored resources (two tables seeded with the store's own items), the ratio.
+ *    Runs last: its large table would weigh on the other sections.
  *
  * It prints figures and says which targets are met; it asserts no timings. The results
  * also go to `.samvard/bench-results.json` for the README.
  *
- * Environment: BENCH_ITERATIONS (500), BENCH_WARMUP (50), BENCH_COLD_RUNS (10).
+ * Environment:
+ * - BENCH_ITERATIONS (500), BENCH_WARMUP (50), BENCH_COLD_RUNS (10): sections 1 and 2.
+ * - BENCH_SKIP: sections to leave out, comma separated: `profiles`, `transactions`, `search`
+ *   (e.g. BENCH_SKIP=search for a quick run; sections 1 and 2 always run).
+ * - BENCH_PROFILE_ITERATIONS (2000): section 3.
+ * - BENCH_TX_ITERATIONS (60), BENCH_TX_WARMUP (5): section 4, rounds.
+ * - BENCH_SEARCH_SMALL (1000), BENCH_SEARCH_LARGE (100000): section 5, stored resources;
+ *   BENCH_SEARCH_ITERATIONS (300), BENCH_SEARCH_WARMUP (30): requests per search and size;
+ *   BENCH_SEARCH_SEED_CONCURRENCY (16): BatchWriteItem requests in flight while seeding;
+ *   BENCH_SEARCH_STREAM=1: the search tables with the DynamoDB stream (see search.ts).
  * `tests/bench/read-breakdown.ts` splits a read into its layers when the ratio needs explaining.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,7 +40,6 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { buildDependencies } from '../../functions/api/dependencies.ts';
-import { readConfig } from '../../functions/config.ts';
 import { createApp } from '../../functions/http/app.ts';
 import { startDynamoDbLocal } from '../../functions/local/dynamodb-local.ts';
 import { createDynamoDbClient } from '../../functions/store/dynamodb-client.ts';
@@ -32,9 +47,13 @@ import { ensureTable } from '../../functions/store/ensure-tables.ts';
 import { resourceTable } from '../../functions/store/tables.ts';
 import { ResourceStore } from '../../functions/store/resource-store.ts';
 import { type LatencyResults, type PairSamples, measureApiLatency, recordCommands } from './api-latency.ts';
+import { benchConfig } from './api-server.ts';
 import { bundleHandler } from './bundle.ts';
 import { measureColdInit } from './cold-init.ts';
-import { type Summary, round, summarize } from './stats.ts';
+import { benchProfiles, formatProfileBench } from './profiles.ts';
+import { benchSearch, formatSearchBench } from './search.ts';
+import { benchTransactions, formatTransactionBench } from './transactions.ts';
+import { type Summary, round, roundNumbers, summarize } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT_DIR = resolve(ROOT, '.samvard');
@@ -44,6 +63,7 @@ const REGION = 'eu-north-1';
 const ITERATIONS = intFromEnv('BENCH_ITERATIONS', 500);
 const WARMUP = intFromEnv('BENCH_WARMUP', 50);
 const COLD_RUNS = intFromEnv('BENCH_COLD_RUNS', 10);
+const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 
 const TARGETS = {
   readRatio: 1.3,
@@ -77,7 +97,7 @@ async function main(): Promise<void> {
     console.log(`DynamoDB Local (in memory) at ${dynamo.endpoint}, table ${tableName}`);
 
     // 1. Latency through the HTTP API beside the raw DynamoDB operations.
-    const config = readConfig({ DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: REGION, SAMVARD_RESOURCE_TABLE: tableName });
+    const config = benchConfig(dynamo.endpoint, REGION, tableName);
     // The app as buildDependencies makes it, but with a store whose client (built by the
     // same factory) records what it sends, for the raw side to replay.
     const appClient = createDynamoDbClient({ region: REGION, endpoint: dynamo.endpoint });
@@ -112,6 +132,39 @@ async function main(): Promise<void> {
       measureColdInit(bundle.file, coldEnv, COLD_RUNS, ['--enable-source-maps']).map((s) => s.importMs),
     );
 
+    // 3-5. Profiles, transactions, search (each may be skipped; search last).
+    let profiles: Awaited<ReturnType<typeof benchProfiles>> | undefined;
+    if (!SKIP.has('profiles')) {
+      console.log('Profiles: validation per resource and cold start of the validation modules ...');
+      profiles = await benchProfiles({ handlerColdInit: false });
+    }
+    let transactions: Awaited<ReturnType<typeof benchTransactions>> | undefined;
+    if (!SKIP.has('transactions')) {
+      console.log('Transactions: POST /fhir with transaction Bundles beside single creates ...');
+      transactions = await benchTransactions({
+        endpoint: dynamo.endpoint,
+        region: REGION,
+        iterations: intFromEnv('BENCH_TX_ITERATIONS', 60),
+        warmup: intFromEnv('BENCH_TX_WARMUP', 5),
+        log: console.log,
+      });
+    }
+    let search: Awaited<ReturnType<typeof benchSearch>> | undefined;
+    if (!SKIP.has('search')) {
+      console.log('Search: seeding two tables and searching both ...');
+      search = await benchSearch({
+        endpoint: dynamo.endpoint,
+        region: REGION,
+        smallSize: intFromEnv('BENCH_SEARCH_SMALL', 1_000),
+        largeSize: intFromEnv('BENCH_SEARCH_LARGE', 100_000),
+        iterations: intFromEnv('BENCH_SEARCH_ITERATIONS', 300),
+        warmup: intFromEnv('BENCH_SEARCH_WARMUP', 30),
+        seedConcurrency: intFromEnv('BENCH_SEARCH_SEED_CONCURRENCY', 16),
+        stream: process.env.BENCH_SEARCH_STREAM === '1',
+        log: console.log,
+      });
+    }
+
     // Report.
     const rows = latencyRows(latency);
     const targets: TargetResult[] = [
@@ -129,6 +182,7 @@ async function main(): Promise<void> {
         measured: `${(bundle.bytes / 1e6).toFixed(3)} MB (${bundle.bytes} bytes)`,
         met: bundle.bytes <= TARGETS.bundleBytes,
       },
+      ...(search?.targets ?? []),
     ];
 
     console.log('');
@@ -158,6 +212,15 @@ async function main(): Promise<void> {
         ['cold init: whole process (spawn to exit), median', `${coldProcess.p50.toFixed(1)} ms`],
       ],
     );
+    for (const lines of [
+      profiles && formatProfileBench(profiles),
+      transactions && formatTransactionBench(transactions),
+      search && formatSearchBench(search),
+    ]) {
+      if (!lines) continue;
+      console.log('');
+      for (const line of lines) console.log(line);
+    }
     console.log('');
     for (const t of targets) console.log(`${t.met ? 'met    ' : 'NOT met'}  ${t.name}: ${t.measured} (target ${t.target})`);
 
@@ -207,6 +270,9 @@ async function main(): Promise<void> {
         nodeBootP50: round(coldBoot.p50),
         wholeProcessP50: round(coldProcess.p50),
       },
+      profiles: profiles ? roundNumbers(profiles) : 'skipped',
+      transactions: transactions ? roundNumbers(transactions) : 'skipped',
+      search: search ? roundNumbers(search) : 'skipped',
       targets,
       totalSeconds: round(totalSeconds, 1),
     };

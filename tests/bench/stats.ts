@@ -37,3 +37,8 @@ export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** A copy of `value` with every number rounded to `digits` decimals, for the JSON results. */
+export function roundNumbers<T>(value: T, digits = 3): T {
+  return JSON.parse(JSON.stringify(value), (_key, v: unknown) => (typeof v === 'number' ? round(v, digits) : v)) as T;
+}
