@@ -14,6 +14,21 @@ const ConfigSchema = z.object({
   SAMVARD_BASE_URL: z.url().optional(),
   /** Profiles each type must meet on write: `default`, `none`, or JSON type → profiles (docs/profiles.md). */
   SAMVARD_REQUIRED_PROFILES: z.string().optional(),
+  /**
+   * Authentication, scopes, the access rules and the access log (docs/access.md): `on`
+   * (default) or `off` (every request served, nothing logged; for experiments only).
+   */
+  SAMVARD_AUTH: z.enum(['on', 'off']).default('on'),
+  /** Issuer (`iss`) of accepted access tokens. Required with SAMVARD_AUTH=on, except under `npm start` (dev issuer). */
+  SAMVARD_AUTH_ISSUER: z.url().optional(),
+  /** Accepted audiences (`aud`), comma separated. */
+  SAMVARD_AUTH_AUDIENCE: z.string().min(1).optional(),
+  /** The issuer's JWKS URL (signing keys); fetched and cached. */
+  SAMVARD_AUTH_JWKS_URL: z.url().optional(),
+  /** Token endpoint advertised in /fhir/.well-known/smart-configuration. */
+  SAMVARD_AUTH_TOKEN_ENDPOINT: z.url().optional(),
+  /** Authorization endpoint advertised there, for apps that launch with a user. */
+  SAMVARD_AUTH_AUTHORIZATION_ENDPOINT: z.url().optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

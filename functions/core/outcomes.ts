@@ -13,6 +13,8 @@ const STATUS_BY_CODE = {
   created: 201,
   'bad-request': 400,
   invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
   'not-found': 404,
   'method-not-allowed': 405,
   conflict: 409,
@@ -54,6 +56,10 @@ export const createdOutcome = (text = 'Created'): OperationOutcome =>
 export const badRequest = (text: string, expression?: string[]): OperationOutcome =>
   outcome('bad-request', 'error', 'invalid', text, expression);
 export const notFound = (text: string): OperationOutcome => outcome('not-found', 'error', 'not-found', text);
+/** No valid access token (missing, malformed, expired, wrong issuer or audience). */
+export const unauthorized = (text: string): OperationOutcome => outcome('unauthorized', 'error', 'login', text);
+/** A valid token whose scopes or access rules do not allow the interaction. */
+export const forbidden = (text: string): OperationOutcome => outcome('forbidden', 'error', 'forbidden', text);
 export const gone = (text: string): OperationOutcome => outcome('gone', 'error', 'deleted', text);
 export const methodNotAllowed = (text: string): OperationOutcome =>
   outcome('method-not-allowed', 'error', 'not-supported', text);

@@ -1,7 +1,9 @@
 /** The resource types samvard serves through its FHIR REST API. */
 export const SERVED_RESOURCE_TYPES = [
+  'AuditEvent',
   'CarePlan',
   'CareTeam',
+  'Consent',
   'Observation',
   'Organization',
   'Patient',

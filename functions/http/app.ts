@@ -27,11 +27,17 @@ import { registerSubscriptionRoutes } from '../subscriptions/routes.ts';
 import { registerIngestRoutes } from './ingest-routes.ts';
 import { errorResponse, fhirResponse, parsePreferReturn } from './fhir-response.ts';
 import { readFormBody, readJsonBody, readJsonPatchBody } from './request-body.ts';
+import { type AccessControl, installAccessControl, requestAccess } from './access-control.ts';
 
 export interface AppDependencies {
   store: ResourceStore;
   /** Base URL of the FHIR API as clients see it; derived from each request when unset. */
   baseUrl?: string | undefined;
+  /**
+   * Authentication, scopes, the SVOD access rules and the access log
+   * (access-control.ts). Without it, authentication is off: every request is served.
+   */
+  accessControl?: AccessControl | undefined;
 }
 
 const TYPE = ':type{[A-Z][A-Za-z]+}';
@@ -40,13 +46,18 @@ const CONFORMANCE_TYPE = ':type{(?:StructureDefinition|ValueSet|CodeSystem)}';
 /** `$validate` as a path segment: a literal `$` after a regex parameter does not match in Hono's router. */
 const VALIDATE = ':operation{\\$validate}';
 
-export function createApp({ store, baseUrl }: AppDependencies): Hono {
+export function createApp({ store, baseUrl, accessControl }: AppDependencies): Hono {
   const app = new Hono();
+  if (accessControl) installAccessControl(app, store, accessControl);
 
-  const fhirContext = (c: Context): FhirContext => ({
-    store,
-    baseUrl: baseUrl ?? `${new URL(c.req.url).origin}/fhir`,
-  });
+  const fhirContext = (c: Context): FhirContext => {
+    const access = requestAccess(c);
+    return {
+      store: access?.store ?? store,
+      baseUrl: baseUrl ?? `${new URL(c.req.url).origin}/fhir`,
+      ...(access ? { caller: access.caller } : {}),
+    };
+  };
   const respond = (c: Context, result: Parameters<typeof fhirResponse>[0], isWrite = false): Response =>
     fhirResponse(result, {
       baseUrl: fhirContext(c).baseUrl,

@@ -4,6 +4,10 @@
  *
  * Environment: PORT (8080), SAMVARD_DATA_DIR (.samvard/dynamodb), SAMVARD_IN_MEMORY=1,
  * DYNAMODB_ENDPOINT, SAMVARD_RESOURCE_TABLE, SAMVARD_BASE_URL.
+ *
+ * Authentication is on: unless SAMVARD_AUTH_ISSUER names a real issuer, a dev issuer
+ * serves `POST /oauth2/token` for the demo clients of functions/local/dev-clients.json
+ * (SAMVARD_DEV_CLIENTS=<file> for others; dev-auth.ts). SAMVARD_AUTH=off turns it off.
  */
 import { serve } from '@hono/node-server';
 import { buildDependencies } from '../api/dependencies.ts';
@@ -13,6 +17,7 @@ import { createDynamoDbClient } from '../store/dynamodb-client.ts';
 import { ensureTable } from '../store/ensure-tables.ts';
 import { resourceTable } from '../store/tables.ts';
 import { startLocalSubscriptions } from '../subscriptions/local/pipeline.ts';
+import { type DevAuth, createDevAuth, loadDevClients } from './dev-auth.ts';
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from './dynamodb-local.ts';
 
 async function main(): Promise<void> {
@@ -39,9 +44,23 @@ async function main(): Promise<void> {
     baseUrl: config.SAMVARD_BASE_URL ?? `http://localhost:${port}/fhir`,
   });
 
-  const app = createApp(buildDependencies(config));
+  let devAuth: DevAuth | undefined;
+  if (config.SAMVARD_AUTH === 'on' && !config.SAMVARD_AUTH_ISSUER) {
+    const origin = config.SAMVARD_BASE_URL ? new URL(config.SAMVARD_BASE_URL).origin : `http://localhost:${port}`;
+    const clientsFile = process.env.SAMVARD_DEV_CLIENTS;
+    devAuth = await createDevAuth({ origin, clients: loadDevClients(clientsFile) });
+  }
+  const app = createApp(buildDependencies(config, { authenticator: devAuth?.authenticator }));
+  if (devAuth) app.route('/oauth2', devAuth.routes);
   const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
     console.log(`samvard FHIR R4 API ready at http://localhost:${info.port}/fhir`);
+    if (devAuth) {
+      console.log(
+        `Authentication on, dev issuer ${devAuth.issuer}: POST ${devAuth.issuer}/token for the clients of ` +
+          `${process.env.SAMVARD_DEV_CLIENTS ?? 'functions/local/dev-clients.json'} ` +
+          `(${devAuth.clients.map((c) => c.clientId).join(', ')}); see README "Getting a token".`,
+      );
+    }
   });
 
   const shutdown = async (): Promise<void> => {

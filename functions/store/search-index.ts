@@ -23,8 +23,12 @@ import { shardOf } from './keys.ts';
 
 /** The parameters worth driving a search from, per type; the rest are filtered. */
 export const INDEXED_PARAMS: Record<string, readonly string[]> = {
+  // The access log is read by patient (a patient reads the log of their own record).
+  AuditEvent: ['patient'],
   CarePlan: ['patient', 'subject', 'status', 'category', 'intent', 'care-team', 'based-on', 'identifier'],
   CareTeam: ['patient', 'subject', 'participant', 'status'],
+  // The access rules read a patient's consents and blocks by patient (functions/access/).
+  Consent: ['patient', 'status'],
   Observation: ['patient', 'subject', 'code', 'category', 'status', 'performer', 'based-on', 'identifier'],
   Organization: ['identifier', 'name', 'partof'],
   Patient: ['identifier', 'name', 'family', 'given'],

@@ -84,6 +84,9 @@ const STATE_SK = 'state';
 const HEARTBEATS_PK = 'heartbeats';
 
 export class SubscriptionStore {
+  /** Event counters as this process last wrote them (a guess: the write is conditional). */
+  private readonly counts = new Map<string, number>();
+
   constructor(
     private readonly client: DynamoDBClient,
     readonly tableName: string,
@@ -207,28 +210,33 @@ export class SubscriptionStore {
    * order of `inputs`.
    */
   async recordEvents(id: string, inputs: EventInput[], now: Date = new Date()): Promise<SubscriptionEvent[]> {
-    const numbers = await this.existingNumbers(id, inputs);
-    let pending = dedupe(inputs).filter((e) => !numbers.has(changeSk(e)));
+    // Optimistic: the counter as this process last left it, and no change numbered yet.
+    // A transaction that meets another writer's counter, or a change already numbered
+    // (a retried batch), is cancelled whole; then both are read and it is tried again.
+    const numbers = new Map<string, number>();
+    let pending = dedupe(inputs);
+    let count = this.counts.get(id);
     const expiresAt = String(Math.floor(now.getTime() / 1000) + this.options.retentionDays * 86_400);
     for (let attempt = 1; pending.length > 0; ) {
+      count ??= await this.eventCount(id);
+      const base = count;
       const chunk = pending.slice(0, EVENTS_PER_TRANSACTION);
-      const count = await this.eventCount(id);
       const items: TransactWriteItem[] = [
         {
           Update: {
             TableName: this.tableName,
             Key: key(subPk(id), STATE_SK),
             UpdateExpression: 'SET eventCount = :next',
-            ConditionExpression: count === 0 ? 'attribute_not_exists(eventCount) OR eventCount = :zero' : 'eventCount = :count',
+            ConditionExpression: base === 0 ? 'attribute_not_exists(eventCount) OR eventCount = :zero' : 'eventCount = :count',
             ExpressionAttributeValues: {
-              ':next': { N: String(count + chunk.length) },
-              ...(count === 0 ? { ':zero': { N: '0' } } : { ':count': { N: String(count) } }),
+              ':next': { N: String(base + chunk.length) },
+              ...(base === 0 ? { ':zero': { N: '0' } } : { ':count': { N: String(base) } }),
             },
           },
         },
       ];
       chunk.forEach((event, i) => {
-        const eventNumber = count + 1 + i;
+        const eventNumber = base + 1 + i;
         items.push(
           {
             Put: {
@@ -248,19 +256,23 @@ export class SubscriptionStore {
       });
       try {
         await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
-        chunk.forEach((event, i) => numbers.set(changeSk(event), count + 1 + i));
+        chunk.forEach((event, i) => numbers.set(changeSk(event), base + 1 + i));
         pending = pending.slice(chunk.length);
+        count = base + chunk.length;
+        this.counts.set(id, count);
         attempt = 1;
       } catch (err) {
+        this.counts.delete(id);
         if (!(err instanceof TransactionCanceledException) || attempt >= RECORD_ATTEMPTS) throw err;
-        // Another matcher numbered events (or these very changes) meanwhile: look again.
-        const found = await this.existingNumbers(id, chunk);
+        const found = await this.existingNumbers(id, pending);
         for (const [k, n] of found) numbers.set(k, n);
         pending = pending.filter((e) => !numbers.has(changeSk(e)));
-        await sleep(Math.random() * 10 * attempt);
+        count = undefined;
+        if (attempt > 1) await sleep(Math.random() * 10 * attempt);
         attempt++;
       }
     }
+    if (this.counts.size > 10_000) this.counts.clear();
     return inputs.map((e) => ({ ...e, eventNumber: numbers.get(changeSk(e)) as number }));
   }
 

@@ -216,9 +216,11 @@ describe('HTTP semantics', () => {
     expect(cs.fhirVersion).toBe('4.0.1');
     const types = cs.rest[0].resource.map((r: { type: string }) => r.type).sort();
     expect(types).toEqual([
+      'AuditEvent',
       'CarePlan',
       'CareTeam',
       'CodeSystem',
+      'Consent',
       'Observation',
       'Organization',
       'Patient',

@@ -36,6 +36,8 @@ beforeAll(async () => {
   // The handler reads its configuration from the environment once, at import, as on Lambda.
   process.env.DYNAMODB_ENDPOINT = api.endpoint;
   process.env.SAMVARD_RESOURCE_TABLE = api.tableName;
+  // These tests are about the payload 2.0 translation; tokens and access rules are tested in tests/access/.
+  process.env.SAMVARD_AUTH = 'off';
   ({ handler } = (await import('../../functions/api/handler.ts')) as unknown as { handler: Handler });
 });
 
