@@ -6,5 +6,6 @@ import { matvardenFormat } from './kommun.matvarden.v1/index.ts';
 import { egenvardsbedomningFormat } from './region.egenvardsbedomning.v1/index.ts';
 import { ordinationFormat } from './region.ordination.v1/index.ts';
 import { vardbegaranFormat } from './region.vardbegaran.v1/index.ts';
+import { sipFormat } from './sip.v1/index.ts';
 
-export const FORMATS: readonly DocumentFormat[] = [vardbegaranFormat, egenvardsbedomningFormat, ordinationFormat, hslUppdragFormat, hslUppdragStatusFormat, matvardenFormat];
+export const FORMATS: readonly DocumentFormat[] = [vardbegaranFormat, egenvardsbedomningFormat, ordinationFormat, hslUppdragFormat, hslUppdragStatusFormat, matvardenFormat, sipFormat];
