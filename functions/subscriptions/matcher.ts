@@ -72,8 +72,8 @@ export interface MatcherDependencies {
   now?: () => Date;
 }
 
-/** Changes of one batch matched at once. */
-const MATCH_CONCURRENCY = 16;
+/** Changes of one batch matched at once, and subscriptions' events numbered at once. */
+const MATCH_CONCURRENCY = 8;
 
 export interface MatchSummary {
   versions: number;
@@ -122,12 +122,7 @@ export async function processChangeRecords(records: StreamRecord[], deps: Matche
   // Matched concurrently; the events keep the order of the stream.
   const matcher = new BatchMatcher(deps);
   const changes = versions.filter((v) => v.type !== 'Subscription');
-  const results = new Array<Awaited<ReturnType<BatchMatcher['match']>>>(changes.length);
-  let next = 0;
-  const work = async (): Promise<void> => {
-    for (let i = next++; i < changes.length; i = next++) results[i] = await matcher.match(changes[i] as StoredVersion);
-  };
-  await Promise.all(Array.from({ length: Math.min(MATCH_CONCURRENCY, changes.length) }, work));
+  const results = await mapConcurrently(changes, MATCH_CONCURRENCY, (v) => matcher.match(v));
   const bySubscription = new Map<string, EventInput[]>();
   for (const { subscription, event } of results.flat()) {
     const list = bySubscription.get(subscription.id) ?? [];
@@ -137,17 +132,26 @@ export async function processChangeRecords(records: StreamRecord[], deps: Matche
 
   const now = deps.now?.() ?? new Date();
   const messages: DeliveryMessage[] = [];
-  await Promise.all(
-    [...bySubscription].map(async ([subscriptionId, inputs]) => {
-      const events = await deps.subscriptions.recordEvents(subscriptionId, inputs, now);
-      for (const event of events) {
-        messages.push({ kind: 'event', subscriptionId, eventNumber: event.eventNumber, attempt: 1, event });
-      }
-    }),
-  );
+  await mapConcurrently([...bySubscription], MATCH_CONCURRENCY, async ([subscriptionId, inputs]) => {
+    const events = await deps.subscriptions.recordEvents(subscriptionId, inputs, now);
+    for (const event of events) {
+      messages.push({ kind: 'event', subscriptionId, eventNumber: event.eventNumber, attempt: 1, event });
+    }
+  });
   if (messages.length > 0) await deps.queue.send(messages);
   summary.events = messages.length;
   return summary;
+}
+
+/** `f` over `items`, at most `limit` at a time; the results in the order of `items`. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const work = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await f(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, work));
+  return results;
 }
 
 /** Re-files one Subscription version and takes the step its status asks for. */
