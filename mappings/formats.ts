@@ -6,6 +6,7 @@ import { matvardenFormat } from './kommun.matvarden.v1/index.ts';
 import { egenvardsbedomningFormat } from './region.egenvardsbedomning.v1/index.ts';
 import { ordinationFormat } from './region.ordination.v1/index.ts';
 import { vardbegaranFormat } from './region.vardbegaran.v1/index.ts';
+import { getCarePlansFormat } from './riv.getcareplans.v2/index.ts';
 import { sipFormat } from './sip.v1/index.ts';
 
-export const FORMATS: readonly DocumentFormat[] = [vardbegaranFormat, egenvardsbedomningFormat, ordinationFormat, hslUppdragFormat, hslUppdragStatusFormat, matvardenFormat, sipFormat];
+export const FORMATS: readonly DocumentFormat[] = [vardbegaranFormat, egenvardsbedomningFormat, ordinationFormat, hslUppdragFormat, hslUppdragStatusFormat, matvardenFormat, sipFormat, getCarePlansFormat];

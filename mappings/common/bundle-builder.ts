@@ -165,6 +165,24 @@ export class BundleBuilder {
     });
   }
 
+  /**
+   * A unit known only by its HSA-id (and perhaps a name), as RIV-TA documents name them:
+   * it claims samvard-organization only when its name and huvudman are known (the
+   * huvudman from the HSA-id: `SE212000…` kommun, `SE232100…` region, the organisation
+   * numbers of kommuner and regioner); otherwise it is a plain Organization to be
+   * completed from the HSA catalogue.
+   */
+  organizationByHsaId(hsa: string, name: string | undefined, path: string): EntryRef {
+    const kind = kindFromHsaId(hsa);
+    if (name && kind) return this.organization({ hsaId: hsa, name, kind }, kind, path);
+    const resource: Organization = { resourceType: 'Organization', identifier: [{ system: HSA_SYSTEM, value: hsa }] };
+    if (name) resource.name = name;
+    return this.createIfNoneExist(`Organization|${hsa}`, resource, identifierCriteria({ system: HSA_SYSTEM, value: hsa }), {
+      path,
+      fields: { 'Organization.identifier': path },
+    });
+  }
+
   /** A health professional, by HSA-id. */
   practitioner(doc: ProfessionalDoc, path: string): EntryRef {
     const resource: Practitioner = { resourceType: 'Practitioner', identifier: [{ system: HSA_SYSTEM, value: doc.hsaId }] };
@@ -206,4 +224,11 @@ export class BundleBuilder {
   build(): MappedBundle {
     return { bundle: { resourceType: 'Bundle', type: 'transaction', entry: [...this.entries] }, sources: [...this.sources] };
   }
+}
+
+/** The huvudman an HSA-id shows: kommuner's organisation numbers are 212000-xxxx, regioner's 232100-xxxx. */
+export function kindFromHsaId(hsa: string): OrganizationKind | undefined {
+  if (hsa.startsWith('SE212000')) return 'kommun';
+  if (hsa.startsWith('SE232100')) return 'region';
+  return undefined;
 }
