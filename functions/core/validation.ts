@@ -12,7 +12,8 @@ import {
   validateResource as medplumValidate,
 } from '@medplum/core';
 import type { Bundle, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import coreDefinitions from '../../fhir-profiles/generated/core-r4-definitions.json' with { type: 'json' };
+import packedDefinitions from '../../fhir-profiles/generated/core-r4-definitions.json' with { type: 'json' };
+import { unpackJson } from './packed-json.ts';
 import { OperationOutcomeError, badRequest, invalid } from './outcomes.ts';
 import { profileIssues } from './profiles.ts';
 
@@ -20,7 +21,7 @@ let indexed = false;
 
 function ensureIndexed(): void {
   if (!indexed) {
-    indexStructureDefinitionBundle(coreDefinitions as unknown as Bundle);
+    indexStructureDefinitionBundle(unpackJson<Bundle>(packedDefinitions));
     indexed = true;
   }
 }

@@ -5,7 +5,8 @@
  * @see https://hl7.org/fhir/R4/searchparameter-registry.html
  */
 import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
-import searchParameters from '../../../fhir-profiles/generated/core-r4-search-parameters.json' with { type: 'json' };
+import packedSearchParameters from '../../../fhir-profiles/generated/core-r4-search-parameters.json' with { type: 'json' };
+import { unpackJson } from '../packed-json.ts';
 import type { SearchParamDef, SearchParamType } from './types.ts';
 
 let byType: Map<string, Map<string, SearchParamDef>> | undefined;
@@ -13,7 +14,7 @@ let byType: Map<string, Map<string, SearchParamDef>> | undefined;
 function index(): Map<string, Map<string, SearchParamDef>> {
   if (byType) return byType;
   byType = new Map();
-  for (const entry of (searchParameters as unknown as Bundle<SearchParameter>).entry ?? []) {
+  for (const entry of unpackJson<Bundle<SearchParameter>>(packedSearchParameters).entry ?? []) {
     const sp = entry.resource as SearchParameter;
     for (const base of sp.base as string[]) {
       // Parameters on Resource/DomainResource (_id, _lastUpdated …) apply to every type: key '*'.
