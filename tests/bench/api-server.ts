@@ -4,12 +4,13 @@
  * (so the section may record what the store sends, see `recordCommands`).
  */
 import type { AddressInfo } from 'node:net';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { serve } from '@hono/node-server';
 import { buildDependencies } from '../../functions/api/dependencies.ts';
 import { readConfig } from '../../functions/config.ts';
 import { createApp } from '../../functions/http/app.ts';
 import { ResourceStore } from '../../functions/store/resource-store.ts';
+import { createTableInput, resourceTable } from '../../functions/store/tables.ts';
 
 export interface BenchApi {
   /** e.g. `http://127.0.0.1:1234/fhir` */
@@ -24,6 +25,22 @@ export interface BenchApi {
  */
 export function benchConfig(endpoint: string, region: string, tableName: string) {
   return readConfig({ DYNAMODB_ENDPOINT: endpoint, AWS_REGION: region, SAMVARD_RESOURCE_TABLE: tableName, SAMVARD_AUTH: 'off' });
+}
+
+/**
+ * A resource table as `tables.ts` defines it (keys, typeHistory index), with its DynamoDB
+ * stream only if asked. In DynamoDB Local a stream-enabled table takes every write
+ * several times longer (~250-900 instead of ~2,500-4,000 items/s on the loaded 2-core
+ * machine) and answers reads more slowly as it grows (see search.ts): the emulator's
+ * stream bookkeeping, which DynamoDB's streams (read from their own log) do not add to a
+ * table's reads or writes. The transaction and search sections write hundreds of
+ * thousands of items, so they use tables without it unless BENCH_STREAM=1.
+ */
+export async function createResourceTable(client: DynamoDBClient, tableName: string, stream: boolean): Promise<void> {
+  const input = createTableInput(resourceTable, tableName);
+  if (!stream) delete input.StreamSpecification;
+  await client.send(new CreateTableCommand(input));
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
 }
 
 let shared: ReturnType<typeof buildDependencies> | undefined;

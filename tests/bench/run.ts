@@ -27,8 +27,9 @@
  * - BENCH_TX_ITERATIONS (60), BENCH_TX_WARMUP (5): section 4, rounds.
  * - BENCH_SEARCH_SMALL (1000), BENCH_SEARCH_LARGE (100000): section 5, stored resources;
  *   BENCH_SEARCH_ITERATIONS (300), BENCH_SEARCH_WARMUP (30): requests per search and size;
- *   BENCH_SEARCH_SEED_CONCURRENCY (16): BatchWriteItem requests in flight while seeding;
- *   BENCH_SEARCH_STREAM=1: the search tables with the DynamoDB stream (see search.ts).
+ *   BENCH_SEARCH_SEED_CONCURRENCY (16): BatchWriteItem requests in flight while seeding.
+ * - BENCH_STREAM=1: sections 4 and 5 on tables with the DynamoDB stream, as section 1's
+ *   (by default without: DynamoDB Local's stream slows writes and reads; api-server.ts).
  * `tests/bench/read-breakdown.ts` splits a read into its layers when the ratio needs explaining.
  */
 import { spawnSync } from 'node:child_process';
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
         region: REGION,
         iterations: intFromEnv('BENCH_TX_ITERATIONS', 60),
         warmup: intFromEnv('BENCH_TX_WARMUP', 5),
+        stream: process.env.BENCH_STREAM === '1',
         log: console.log,
       });
     }
@@ -160,7 +162,7 @@ async function main(): Promise<void> {
         iterations: intFromEnv('BENCH_SEARCH_ITERATIONS', 300),
         warmup: intFromEnv('BENCH_SEARCH_WARMUP', 30),
         seedConcurrency: intFromEnv('BENCH_SEARCH_SEED_CONCURRENCY', 16),
-        stream: process.env.BENCH_SEARCH_STREAM === '1',
+        stream: process.env.BENCH_STREAM === '1',
         log: console.log,
       });
     }

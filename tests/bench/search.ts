@@ -28,30 +28,23 @@
  * DynamoDB calls one search sends are recorded at each size and printed beside the times.
  *
  * The tables have the resource table's keys and typeHistory index but no stream
- * ({@link createSearchTable}). In DynamoDB Local a stream-enabled table took ~10x longer
- * to seed (~250 instead of ~3,000 items/s on the loaded 2-core machine) and, in two runs
- * (1,000 vs 5,000 and vs 10,000 resources), answered the very same Query + BatchGetItem
- * 2.6-3.5x slower on the larger table: the emulator's stream bookkeeping, not the key
- * design (DynamoDB's streams are read from their own log and do not touch a table's read
- * path). BENCH_SEARCH_STREAM=1 (run.ts) measures with the stream anyway.
+ * (`createResourceTable` in api-server.ts). In DynamoDB Local a stream-enabled table
+ * took ~10x longer to seed (~250 instead of ~3,000 items/s on the loaded 2-core
+ * machine) and, in two runs (1,000 vs 5,000 and vs 10,000 resources), answered the very
+ * same Query + BatchGetItem 2.6-3.5x slower on the larger table: the emulator's stream
+ * bookkeeping, not the key design (DynamoDB's streams are read from their own log and do
+ * not touch a table's read path). BENCH_STREAM=1 (run.ts) measures with the stream anyway.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  BatchWriteItemCommand,
-  CreateTableCommand,
-  type DynamoDBClient,
-  type WriteRequest,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { Bundle, Observation, Organization, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import type { FhirContext } from '../../functions/core/context.ts';
 import { buildVersion } from '../../functions/core/writes.ts';
 import { createDynamoDbClient } from '../../functions/store/dynamodb-client.ts';
 import { changeItems } from '../../functions/store/items.ts';
-import { createTableInput, resourceTable } from '../../functions/store/tables.ts';
 import { exampleBody, heartRate, hslTask, vardbegaran } from '../support/conforming.ts';
 import { type CommandRecorder, recordCommands, samplePatient } from './api-latency.ts';
-import { type BenchApi, fhirJson, startApi } from './api-server.ts';
+import { type BenchApi, createResourceTable, fhirJson, startApi } from './api-server.ts';
 import { type Summary, round, summarize } from './stats.ts';
 
 export const SEARCH_RATIO_TARGET = 1.2;
@@ -129,7 +122,7 @@ export async function benchSearch(options: SearchBenchOptions): Promise<SearchBe
       ['large', options.largeSize],
     ] as const) {
       const tableName = `bench-search-${label}-${randomUUID()}`;
-      await createSearchTable(seedClient, tableName, options.stream ?? false);
+      await createResourceTable(seedClient, tableName, options.stream ?? false);
       const client = createDynamoDbClient({ region: options.region, endpoint: options.endpoint });
       const recorder = recordCommands(client);
       const api = await startApi({ endpoint: options.endpoint, region: options.region, client, tableName });
@@ -233,14 +226,6 @@ export async function benchSearch(options: SearchBenchOptions): Promise<SearchBe
     }
     seedClient.destroy();
   }
-}
-
-/** The resource table as `tables.ts` defines it (keys, typeHistory index); the stream only if asked (see the top). */
-async function createSearchTable(client: DynamoDBClient, tableName: string, stream: boolean): Promise<void> {
-  const input = createTableInput(resourceTable, tableName);
-  if (!stream) delete input.StreamSpecification;
-  await client.send(new CreateTableCommand(input));
-  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
 }
 
 export function formatSearchBench(r: SearchBenchResult): string[] {

@@ -8,15 +8,14 @@
  * one single create. The DynamoDB calls each kind sent (recorded on the app's client) are
  * printed beside it: a Patient create is 10 items (current, version and 8 index entries),
  * so 10 entries fill one TransactWriteItems of 100 items and 50 entries take the
- * multi-step commit (`functions/store/multi-step-commit.ts`).
+ * multi-step commit (`functions/store/multi-step-commit.ts`). The table has no stream
+ * unless asked (`createResourceTable` in api-server.ts says why).
  */
 import { randomUUID } from 'node:crypto';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { createDynamoDbClient } from '../../functions/store/dynamodb-client.ts';
-import { ensureTable } from '../../functions/store/ensure-tables.ts';
-import { resourceTable } from '../../functions/store/tables.ts';
 import { type CommandRecorder, recordCommands, samplePatient } from './api-latency.ts';
-import { FHIR_JSON, startApi } from './api-server.ts';
+import { FHIR_JSON, createResourceTable, startApi } from './api-server.ts';
 import { type Summary, summarize } from './stats.ts';
 
 export interface TransactionBenchOptions {
@@ -26,6 +25,8 @@ export interface TransactionBenchOptions {
   iterations: number;
   warmup: number;
   sizes?: number[];
+  /** Create the table with the DynamoDB stream (default: without; see `createResourceTable`). */
+  stream?: boolean;
   log: (line: string) => void;
 }
 
@@ -42,6 +43,8 @@ export interface TransactionKind {
 }
 
 export interface TransactionBenchResult {
+  /** Whether the table had the DynamoDB stream. */
+  stream: boolean;
   iterations: number;
   warmup: number;
   single: { ms: Summary; calls: string };
@@ -55,7 +58,7 @@ export async function benchTransactions(options: TransactionBenchOptions): Promi
   const tableName = `bench-tx-${randomUUID()}`;
   const client = createDynamoDbClient({ region: options.region, endpoint: options.endpoint });
   const recorder = recordCommands(client);
-  await ensureTable(client, resourceTable, tableName);
+  await createResourceTable(client, tableName, options.stream ?? false);
   const api = await startApi({ endpoint: options.endpoint, region: options.region, client, tableName });
   let n = 0;
   try {
@@ -102,7 +105,13 @@ export async function benchTransactions(options: TransactionBenchOptions): Promi
       `  ${options.warmup} warm-up + ${options.iterations} measured rounds of ${SINGLES_PER_ROUND} single creates and ` +
         `one transaction of each of ${sizes.join(', ')} entries ...`,
     );
+    const started = performance.now();
+    let nextReport = started + 30_000;
     for (let round = 0; round < options.warmup + options.iterations; round++) {
+      if (performance.now() > nextReport) {
+        nextReport += 30_000;
+        options.log(`    ... round ${round} of ${options.warmup + options.iterations} after ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      }
       for (let k = 0; k < kinds.length; k++) {
         const kind = kinds[(round + k) % kinds.length] as (typeof kinds)[number];
         for (let r = 0; r < kind.repeat; r++) {
@@ -121,6 +130,7 @@ export async function benchTransactions(options: TransactionBenchOptions): Promi
 
     const singleMs = summarize(samples.get('single') ?? []);
     return {
+      stream: options.stream ?? false,
       iterations: options.iterations,
       warmup: options.warmup,
       single: { ms: singleMs, calls: calls.get('single') ?? '' },
@@ -146,7 +156,8 @@ export async function benchTransactions(options: TransactionBenchOptions): Promi
 export function formatTransactionBench(r: TransactionBenchResult): string[] {
   const ms = (s: Summary) => `${s.p50.toFixed(2)} / ${s.p95.toFixed(2)}`;
   return [
-    `Transactions through POST /fhir beside single creates, ms p50 / p95 (${r.iterations} rounds; single creates n=${r.single.ms.n}):`,
+    `Transactions through POST /fhir beside single creates, ms p50 / p95 (${r.iterations} rounds; single creates n=${r.single.ms.n}; ` +
+      `table ${r.stream ? 'with' : 'without'} stream):`,
     `  ${'single create POST /Patient'.padEnd(36)} ${ms(r.single.ms).padEnd(17)} DynamoDB: ${r.single.calls}`,
     ...r.transactions.map(
       (t) =>
