@@ -125,7 +125,9 @@ export function assertMappedResourcesValid(mapped: MappedBundle): void {
 /** A resource's issue, re-pointed at the document field it came from. */
 function toDocumentIssue(issue: OperationOutcomeIssue, source: EntrySource | undefined): OperationOutcomeIssue {
   const fhirPaths = issue.expression ?? [];
-  const paths = fhirPaths.map((p) => documentFieldOf(p, source)).filter((p): p is string => p !== undefined && p !== '');
+  const rule = /^([a-z0-9-]+):/.exec(issue.details?.text ?? '')?.[1];
+  const byRule = rule ? source?.rules?.[rule] : undefined;
+  const paths = (byRule ? [byRule] : fhirPaths.map((p) => documentFieldOf(p, source))).filter((p): p is string => p !== undefined && p !== '');
   const out: OperationOutcomeIssue = {
     ...issue,
     diagnostics: [issue.diagnostics, fhirPaths.length ? `FHIR: ${fhirPaths.join(', ')}` : undefined].filter(Boolean).join('; '),

@@ -47,6 +47,8 @@ export interface EntrySource {
   path: string;
   /** Finer: a resource element (FHIRPath without indexes, e.g. `Patient.identifier`) to the document field it holds. */
   fields?: Record<string, string>;
+  /** A rule of the profile on the whole resource (its key, e.g. `samvard-sr-2`) to the document field it is about. */
+  rules?: Record<string, string>;
 }
 
 /** A mapped document: the transaction Bundle and, per entry, where it came from. */

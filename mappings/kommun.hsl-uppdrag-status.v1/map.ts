@@ -72,7 +72,11 @@ export function mapHslUppdragStatus(doc: HslUppdragStatusDoc, found: Found = {})
   }
   const identifier = uppdragIdentifier(doc.uppdrag.sourceSystem, doc.uppdrag.documentId);
   const key = `Task|${identifier.system}|${identifier.value}`;
-  const source = { path: '', fields: { 'Task.status': 'status', 'Task.statusReason': 'reason', 'Task.note': 'comment' } };
+  const source = {
+    path: '',
+    fields: { 'Task.status': 'status', 'Task.statusReason': 'reason', 'Task.note': 'comment' },
+    rules: { 'samvard-task-1': 'reason' },
+  };
   const ifMatch = current.meta?.versionId ? `W/"${current.meta.versionId}"` : undefined;
   const { meta: _meta, ...stored } = current;
   const b = new BundleBuilder();

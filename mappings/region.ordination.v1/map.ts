@@ -70,6 +70,7 @@ export function mapOrdination(doc: OrdinationDoc, found: Found = {}): MappedBund
       'ServiceRequest.occurrence': 'validFrom',
       'ServiceRequest.priority': 'priority',
     },
+    rules: { 'samvard-sr-1': 'reason', 'samvard-sr-2': 'instruction' },
   });
   return b.build();
 }

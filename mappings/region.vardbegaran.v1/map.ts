@@ -72,6 +72,7 @@ export function mapVardbegaran(doc: VardbegaranDoc, found: Found = {}): MappedBu
       'ServiceRequest.occurrence': 'start',
       'ServiceRequest.priority': 'priority',
     },
+    rules: { 'samvard-sr-1': 'reason', 'samvard-sr-2': 'medicalInformation' },
   });
   return b.build();
 }

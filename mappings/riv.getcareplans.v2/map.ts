@@ -79,6 +79,7 @@ function mapCarePlan(b: BundleBuilder, plan: RivCarePlan, path: string): void {
   const teamRef = b.upsert(`CareTeam|${identifier.system}|${identifier.value}`, team, identifierCriteria(identifier), {
     path: `${path}.carePlanBody.participatingCareUnitHSAId`,
     fields: { 'CareTeam.subject': `${headerPath}.patientId` },
+    rules: { 'samvard-careteam-1': `${path}.carePlanBody.participatingCareUnitHSAId` },
   });
 
   const performers = participating.length > 0 ? participating.map((p) => p.ref) : [unit ?? author];

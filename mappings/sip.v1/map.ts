@@ -49,6 +49,7 @@ export function mapSip(doc: SipDoc): MappedBundle {
   const teamRef = b.upsert(`CareTeam|${identifier.system}|${identifier.value}`, team, identifierCriteria(identifier), {
     path: 'participants',
     fields: { 'CareTeam.subject': 'patient', 'CareTeam.name': 'title' },
+    rules: { 'samvard-careteam-1': 'participants' },
   });
 
   // Goals: the plan's description, and each activity's reasons. (Contained Goal resources
@@ -114,6 +115,7 @@ export function mapSip(doc: SipDoc): MappedBundle {
       'CarePlan.title': 'title',
       'CarePlan.status': 'status',
     },
+    rules: { 'samvard-careplan-1': 'activities' },
   });
   return b.build();
 }
