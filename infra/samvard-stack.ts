@@ -1,6 +1,7 @@
 /**
  * samvard in one stack: the resource table, the API function behind an HTTP API, the
- * change-event path (on unless `samvard:changeEvents=false`), and the alarms over all of it.
+ * subscription path (matcher, delivery queue and function, heartbeats), the change-event
+ * path (on unless `samvard:changeEvents=false`), and the alarms over all of it.
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -14,6 +15,7 @@ import { DataTable } from './constructs/data-table.ts';
 import { EventPath } from './constructs/event-path.ts';
 import { FhirHttpApi } from './constructs/fhir-http-api.ts';
 import { SamvardFunction, type TableAccess, functionEntry } from './constructs/samvard-function.ts';
+import { API_SUBSCRIPTION_TABLE_ACCESS, SubscriptionPath } from './constructs/subscription-path.ts';
 
 /**
  * What the API function does with the resource table: the IAM actions behind the
@@ -42,6 +44,7 @@ export class SamvardStack extends Stack {
   readonly resources: DataTable;
   readonly apiFunction: SamvardFunction;
   readonly httpApi: FhirHttpApi;
+  readonly subscriptionPath: SubscriptionPath;
   readonly eventPath: EventPath | undefined;
   readonly alarms: Alarms;
   readonly encryptionKey: Key | undefined;
@@ -101,6 +104,17 @@ export class SamvardStack extends Stack {
       logEncryptionKey: this.encryptionKey,
     });
 
+    this.subscriptionPath = new SubscriptionPath(this, 'SubscriptionPath', {
+      stage: config.stage,
+      resources: this.resources,
+      baseUrl: this.httpApi.fhirBaseUrl,
+      logRetention,
+      encryptionKey: this.encryptionKey,
+    });
+    // `$status` and `$events` read the subscriptions table.
+    this.apiFunction.addEnvironment('SAMVARD_SUBSCRIPTION_TABLE', this.subscriptionPath.subscriptions.table.tableName);
+    this.apiFunction.grantTableAccess(this.subscriptionPath.subscriptions, API_SUBSCRIPTION_TABLE_ACCESS);
+
     this.eventPath = config.changeEvents
       ? new EventPath(this, 'ChangeEvents', {
           stage: config.stage,
@@ -113,9 +127,16 @@ export class SamvardStack extends Stack {
     this.alarms = new Alarms(this, 'Alarms', {
       stage: config.stage,
       api: this.httpApi,
-      functions: [this.apiFunction, ...(this.eventPath ? [this.eventPath.publisher] : [])],
-      tables: [this.resources],
+      functions: [
+        this.apiFunction,
+        this.subscriptionPath.matcher,
+        this.subscriptionPath.delivery,
+        this.subscriptionPath.heartbeat,
+        ...(this.eventPath ? [this.eventPath.publisher] : []),
+      ],
+      tables: [this.resources, this.subscriptionPath.subscriptions],
       eventPath: this.eventPath,
+      subscriptionPath: this.subscriptionPath,
       latencyP99AlarmMs: config.latencyP99AlarmMs,
       alarmEmail: config.alarmEmail,
       encryptionKey: this.encryptionKey,
@@ -123,6 +144,8 @@ export class SamvardStack extends Stack {
 
     new CfnOutput(this, 'FhirBaseUrl', { value: this.httpApi.fhirBaseUrl, description: 'FHIR base URL of the API' });
     new CfnOutput(this, 'ResourceTableName', { value: this.resources.table.tableName });
+    new CfnOutput(this, 'SubscriptionTableName', { value: this.subscriptionPath.subscriptions.table.tableName });
+    new CfnOutput(this, 'DeliveryDeadLetterQueueUrl', { value: this.subscriptionPath.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe on-call here' });
     if (this.eventPath) {
       new CfnOutput(this, 'ChangeEventBusName', { value: this.eventPath.bus.eventBusName });

@@ -27,6 +27,7 @@ import type { DataTable } from './data-table.ts';
 import type { EventPath } from './event-path.ts';
 import type { FhirHttpApi } from './fhir-http-api.ts';
 import type { SamvardFunction } from './samvard-function.ts';
+import type { SubscriptionPath } from './subscription-path.ts';
 
 const PERIOD = Duration.minutes(5);
 
@@ -36,6 +37,7 @@ export interface AlarmsProps {
   functions: SamvardFunction[];
   tables: DataTable[];
   eventPath?: EventPath | undefined;
+  subscriptionPath?: SubscriptionPath | undefined;
   latencyP99AlarmMs: number;
   alarmEmail?: string | undefined;
   /** Encrypts the alarm topic (and lets CloudWatch use it); unencrypted when unset. */
@@ -164,6 +166,40 @@ export class Alarms extends Construct {
       );
     }
 
+    // Subscriptions: undeliverable notifications, failed matcher batches, matcher lag,
+    // and the delivery function failing (not the subscriber: its failures are retried).
+    if (props.subscriptionPath) {
+      const { deadLetterQueue, matcherFailureQueue, matcher, delivery } = props.subscriptionPath;
+      alarm(
+        'DeliveryDeadLetters',
+        'Subscription notifications failed their last attempt (the delivery dead-letter queue is not empty)',
+        deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        0,
+        [1, 1],
+      );
+      alarm(
+        'MatcherFailures',
+        'Stream batches the subscription matcher gave up on (its failure queue is not empty)',
+        matcherFailureQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        0,
+        [1, 1],
+      );
+      alarm(
+        'MatcherLag',
+        'The subscription matcher is more than 5 minutes behind the resource stream',
+        matcher.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' }),
+        Duration.minutes(5).toMilliseconds(),
+        [2, 2],
+      );
+      alarm(
+        'DeliveryErrors',
+        'The delivery function failed invocations in 2 consecutive five-minute periods',
+        delivery.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        0,
+        [2, 2],
+      );
+    }
+
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `samvard-${props.stage}` });
     const tableMetrics = props.tables.flatMap((data) => [
       data.table.metricConsumedReadCapacityUnits({ period: PERIOD, label: `${data.definition.id} RCU` }),
@@ -230,9 +266,33 @@ export class Alarms extends Construct {
           }),
         ]
       : [];
+    const subscriptionWidgets = props.subscriptionPath
+      ? [
+          new GraphWidget({
+            title: 'Subscriptions',
+            left: [
+              props.subscriptionPath.matcher.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum', label: 'matcher lag (ms)' }),
+            ],
+            right: [
+              props.subscriptionPath.deliveryQueue.metricApproximateNumberOfMessagesVisible({
+                period: PERIOD,
+                statistic: 'Maximum',
+                label: 'pending deliveries',
+              }),
+              props.subscriptionPath.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+                period: PERIOD,
+                statistic: 'Maximum',
+                label: 'dead letters',
+              }),
+            ],
+            width: 12,
+          }),
+        ]
+      : [];
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'DynamoDB consumed capacity', left: tableMetrics, width: 12 }),
       ...eventWidgets,
+      ...subscriptionWidgets,
     );
   }
 }

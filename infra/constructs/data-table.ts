@@ -17,7 +17,8 @@ export interface DataTableProps {
 
 /**
  * One table of patient data: on demand, point-in-time recovery, encrypted with KMS,
- * deletion protection on, and kept when the stack is deleted.
+ * deletion protection on, kept when the stack is deleted, and time to live on the
+ * definition's expiry attribute when it has one.
  */
 export class DataTable extends Construct {
   readonly table: Table;
@@ -40,6 +41,7 @@ export class DataTable extends Construct {
         ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey }
         : { encryption: TableEncryption.AWS_MANAGED }),
       stream: definition.stream ? StreamViewType.NEW_AND_OLD_IMAGES : undefined,
+      timeToLiveAttribute: definition.timeToLiveAttribute,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -82,9 +82,9 @@ describe('change-event path', () => {
   });
 
   it('creates the mapping only after the role may read the stream', () => {
-    const [[, mapping]] = Object.entries(template.findResources('AWS::Lambda::EventSourceMapping')) as [
-      [string, { DependsOn?: string[] }],
-    ];
+    const [[, mapping]] = Object.entries(
+      template.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: ref(eventPath.publisher) } }),
+    ) as [[string, { DependsOn?: string[] }]];
     const policy = Object.keys(template.findResources('AWS::IAM::ManagedPolicy')).find((id) =>
       id.startsWith('ChangeEventsPublisherRolePermissions'),
     );

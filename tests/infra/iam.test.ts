@@ -96,13 +96,18 @@ describe('identity policies', () => {
     expect(grants[0]?.statement).toEqual({ Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn });
   });
 
-  it('grant the stream read actions on the table stream only, and to the publisher only', () => {
+  it('grant the stream read actions on the table stream only, and to its two consumers only', () => {
     const streamActions = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
     const grants = identityStatements.filter(({ statement }) =>
       list(statement.Action).some((a) => streamActions.includes(a)),
     );
-    expect(grants.map(({ id }) => id)).toEqual([expect.stringMatching(/^ChangeEventsPublisherRolePermissions/)]);
-    expect(grants[0]?.statement).toEqual({ Effect: 'Allow', Action: streamActions, Resource: streamArn });
+    expect(grants.map(({ id }) => id).sort()).toEqual([
+      expect.stringMatching(/^ChangeEventsPublisherRolePermissions/),
+      expect.stringMatching(/^SubscriptionPathMatcherRolePermissions/),
+    ]);
+    for (const grant of grants) {
+      expect(grant.statement).toEqual({ Effect: 'Allow', Action: streamActions, Resource: streamArn });
+    }
   });
 
   it('use the customer-managed key only through DynamoDB', () => {

@@ -212,7 +212,12 @@ describe('change events (on by default)', () => {
   });
 
   it('feed it version inserts from the stream, with partial batch failures and a failure destination', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    // One mapping of the publisher's (the matcher's and delivery's: subscription-path.test.ts).
+    expect(
+      Object.keys(
+        template.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: ref(eventPath.publisher) } }),
+      ),
+    ).toHaveLength(1);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: getAtt(stack.resources.table, 'StreamArn'),
       FunctionName: ref(eventPath.publisher),
@@ -277,9 +282,14 @@ describe('change events turned off (samvard:changeEvents=false)', () => {
   it('leave out the bus, the publisher, its stream mapping, failure queue and alarms', () => {
     expect(off.stack.eventPath).toBeUndefined();
     off.template.resourceCountIs('AWS::Events::EventBus', 0);
-    off.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
-    off.template.resourceCountIs('AWS::SQS::Queue', 0);
-    off.template.resourceCountIs('AWS::Lambda::Function', 1);
+    // What remains is the subscription path's: the matcher's and delivery's mappings, its
+    // three queues (delivery, dead letters, matcher failures), API + matcher + delivery + heartbeat.
+    const path = off.stack.subscriptionPath;
+    const mappingTargets = resourcesOf(off.template, 'AWS::Lambda::EventSourceMapping').map(([, m]) => m.FunctionName);
+    expect(mappingTargets).toEqual(expect.arrayContaining([ref(path.matcher), ref(path.delivery)]));
+    off.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    off.template.resourceCountIs('AWS::SQS::Queue', 3);
+    off.template.resourceCountIs('AWS::Lambda::Function', 4);
     const alarmNames = resourcesOf(off.template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.AlarmName as string);
     expect(alarmNames.filter((name) => /ChangeEvent|Publisher/.test(name))).toEqual([]);
     expect(Object.keys(off.template.findOutputs('ChangeEventBusName'))).toEqual([]);
