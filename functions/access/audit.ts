@@ -19,12 +19,12 @@
  *   `https://samvard.se/fhir/CodeSystem/audit-flag#emergency-access`
  *   (`#emergency-access-used` when something was shown only because of it).
  *
- * Writing: reads and searches are answered only after their AuditEvents are stored;
- * if the log cannot be written the caller gets 503 and no data, so no read happens
- * without its log entry. A write's AuditEvent is stored after the write succeeds,
- * before the response; if that fails, the event goes to the process log (CloudWatch
- * Logs on Lambda) as `AUDIT-FALLBACK <json>` and the write is answered as done (it
- * happened; a retry would write twice).
+ * Writing: a write's AuditEvents are put in the same commit as the write itself (as
+ * the store's guard items, see guard.ts), so a change is stored with its log entry or
+ * not at all. Reads and searches are answered only after their AuditEvents are stored;
+ * if the log cannot be written the caller gets 503 and no data. Either way no access
+ * happens without its log entry. (Should a post-hoc event fail after a write anyway,
+ * it goes to the process log, CloudWatch Logs on Lambda, as `AUDIT-FALLBACK <json>`.)
  *
  * Retention: every item of an AuditEvent (current, version, index entries) carries
  * `expiresAt` = recorded + {@link AUDIT_RETENTION_DAYS} days (epoch seconds). With
@@ -34,10 +34,10 @@
  * with a condition that the id is new.
  */
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, type TransactWriteItem, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, CodeableConcept, Coding } from '@medplum/fhirtypes';
 import { type Caller, HSA_SYSTEM } from '../auth/caller.ts';
-import { type StoredVersion, changeItems } from '../store/items.ts';
+import { type GuardItem, type StoredVersion, changeItems } from '../store/items.ts';
 import { storeFault } from '../store/store-errors.ts';
 import type { PatientAccess } from './guard.ts';
 
@@ -198,18 +198,22 @@ export class AuditLog {
     return Promise.all(events.map((event) => this.writeOne(event)));
   }
 
+  /**
+   * An AuditEvent as items to put with a write, in the same commit (the store's guard
+   * items: each put only if it does not exist yet), so the write and its log entry are
+   * stored together or not at all.
+   */
+  guardItems(event: AuditEvent): GuardItem[] {
+    return auditItems(this.tableName, event).items.flatMap((item) => {
+      const put = item.Put?.Item;
+      if (!put?.pk?.S || !put.sk?.S) return [];
+      const { pk, sk, ...attributes } = put;
+      return [{ pk: pk.S, sk: sk.S, attributes }];
+    });
+  }
+
   private async writeOne(event: AuditEvent): Promise<AuditEvent> {
-    const id = randomUUID();
-    const lastUpdated = event.recorded;
-    const resource: AuditEvent = { ...event, id, meta: { ...event.meta, versionId: '1', lastUpdated } };
-    const expiresAt = {
-      N: String(Math.floor(Date.parse(event.recorded) / 1000) + AUDIT_RETENTION_DAYS * 24 * 3600),
-    };
-    const next: StoredVersion = { type: 'AuditEvent', id, version: 1, lastUpdated, operation: 'create', resource };
-    // The store's own items for a new resource (so it reads and searches like any other), each with the TTL.
-    const items = changeItems(this.tableName, { next, previous: undefined }).map((item) =>
-      item.Put ? { Put: { ...item.Put, Item: { ...item.Put.Item, [EXPIRES_AT_ATTRIBUTE]: expiresAt } } } : item,
-    );
+    const { resource, items } = auditItems(this.tableName, event);
     try {
       await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
     } catch (err) {
@@ -217,4 +221,17 @@ export class AuditLog {
     }
     return resource;
   }
+}
+
+/** The items of a new AuditEvent: the store's own (so it reads and searches like any other resource), each with the TTL. */
+function auditItems(tableName: string, event: AuditEvent): { resource: AuditEvent; items: TransactWriteItem[] } {
+  const id = randomUUID();
+  const lastUpdated = event.recorded;
+  const resource: AuditEvent = { ...event, id, meta: { ...event.meta, versionId: '1', lastUpdated } };
+  const expiresAt = { N: String(Math.floor(Date.parse(event.recorded) / 1000) + AUDIT_RETENTION_DAYS * 24 * 3600) };
+  const next: StoredVersion = { type: 'AuditEvent', id, version: 1, lastUpdated, operation: 'create', resource };
+  const items = changeItems(tableName, { next, previous: undefined }).map((item) =>
+    item.Put ? { Put: { ...item.Put, Item: { ...item.Put.Item, [EXPIRES_AT_ATTRIBUTE]: expiresAt } } } : item,
+  );
+  return { resource, items };
 }

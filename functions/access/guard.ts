@@ -24,9 +24,10 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Caller } from '../auth/caller.ts';
 import { canSeeType, hasPermission } from '../auth/scopes.ts';
 import { OperationOutcomeError, forbidden, notFound } from '../core/outcomes.ts';
-import type { Change, HistoryPage, ResourceStore, StoredVersion } from '../store/resource-store.ts';
+import type { Change, GuardItem, HistoryPage, ResourceStore, StoredVersion } from '../store/resource-store.ts';
+import { type AuditLog, type Interaction, auditEvents } from './audit.ts';
 import { stamp } from './documentation.ts';
-import { HsaResolver, loadPatientFacts, patientOf, resourceFacts } from './facts.ts';
+import { HsaResolver, isPatientDataType, loadPatientFacts, patientOf, resourceFacts } from './facts.ts';
 import {
   type Decision,
   NO_FACTS,
@@ -38,6 +39,14 @@ import {
   decideRead,
   needsPatientFacts,
 } from './rules.ts';
+
+/** Where and as what a request's writes are logged (with the write, see audit.ts). */
+export interface WriteAudit {
+  log: AuditLog;
+  interaction: Interaction;
+  /** Path and query of the request. */
+  url: string;
+}
 
 /** What one request did to one patient's record. */
 export interface PatientAccess {
@@ -62,6 +71,9 @@ export class RequestAccess {
   private readonly facts = new Map<string, Promise<PatientFacts>>();
   /** Resources withheld in this request: a write to one of them answers 404. */
   private readonly hidden = new Set<string>();
+  /** Per patient, the writes whose AuditEvent was committed with them. */
+  private readonly loggedWrites = new Map<string, Set<string>>();
+  private pendingAtomic = new Map<string, { refs: Set<string> }>();
 
   /**
    * @param primaryTypes the types the request is about whose scopes were already
@@ -73,6 +85,8 @@ export class RequestAccess {
     readonly caller: Caller,
     private readonly now: () => Date = () => new Date(),
     private readonly primaryTypes: ReadonlySet<string> = new Set(),
+    /** When given, each write's AuditEvents are committed with the write itself. */
+    private readonly writeAudit?: WriteAudit,
   ) {
     this.resolver = new HsaResolver(inner);
     this.store = this.guardedStore();
@@ -150,7 +164,8 @@ export class RequestAccess {
     return versions.filter((_, i) => keep[i]);
   }
 
-  private async checkWrite(next: StoredVersion, previous: StoredVersion | undefined): Promise<void> {
+  /** Checks a write and stamps its new version; returns the rule that allowed it. */
+  private async checkWrite(next: StoredVersion, previous: StoredVersion | undefined): Promise<Rule> {
     const ref = `${next.type}/${next.id}`;
     if (this.hidden.has(ref)) throw new OperationOutcomeError(notFound(`${ref} not found`));
     const permission = next.operation === 'delete' ? 'd' : next.operation === 'update' ? 'u' : undefined;
@@ -161,10 +176,12 @@ export class RequestAccess {
       throw new OperationOutcomeError(forbidden(`The access token's scopes do not allow writing ${next.type}`));
     }
     const current = previous?.resource;
+    let rule: Rule | undefined;
     if (current) {
       const facts = await resourceFacts(current, this.resolver);
       const action = next.operation === 'delete' ? 'delete' : 'update';
       const decision = await this.decide(facts, (f, p) => decideChange(this.caller, action, f, p, this.now()));
+      rule = decision.rule;
       if (!decision.allow) {
         const read = await this.decide(facts, (f, p) => decideRead(this.caller, f, p, this.now()));
         if (!read.allow) throw new OperationOutcomeError(notFound(`${ref} not found`));
@@ -185,7 +202,70 @@ export class RequestAccess {
           ),
         );
       }
+      rule ??= decision.rule;
     }
+    return rule ?? 'own-documentation';
+  }
+
+  /**
+   * Adds to the changes the AuditEvents of their writes, one per patient, as guard
+   * items of the first change about that patient: the store commits them with the
+   * writes or not at all.
+   */
+  private withAuditItems(checked: { change: Change; rule: Rule }[], all: Change[]): Change[] {
+    if (!this.writeAudit) return all;
+    const byPatient = new Map<string, { first: Change; refs: Set<string>; rules: Set<Rule> }>();
+    for (const { change, rule } of checked) {
+      const resource = change.next.resource ?? change.previous?.resource;
+      const patient = resource && isPatientDataType(change.next.type) ? patientOf(resource) : undefined;
+      if (!patient) continue;
+      const entry = byPatient.get(patient) ?? { first: change, refs: new Set<string>(), rules: new Set<Rule>() };
+      entry.refs.add(`${change.next.type}/${change.next.id}`);
+      entry.rules.add(rule);
+      byPatient.set(patient, entry);
+    }
+    const extra = new Map<Change, GuardItem[]>();
+    for (const [patient, { first, refs, rules }] of byPatient) {
+      const [event] = auditEvents(
+        {
+          caller: this.caller,
+          interaction: this.writeAudit.interaction,
+          url: this.writeAudit.url,
+          status: first.next.operation === 'create' ? 201 : 200,
+          recorded: this.now(),
+        },
+        [{ patient, shown: new Set(), withheld: new Set(), written: refs, rules, emergencyUsed: false }],
+      );
+      if (event) extra.set(first, [...(extra.get(first) ?? []), ...this.writeAudit.log.guardItems(event)]);
+    }
+    this.pendingAtomic = byPatient;
+    return all.map((change) => {
+      const guards = extra.get(change);
+      return guards ? { ...change, guards: [...(change.guards ?? []), ...guards] } : change;
+    });
+  }
+
+  /** Marks the patients whose write was logged with the commit that just succeeded. */
+  private committed(): void {
+    for (const [patient, { refs }] of this.pendingAtomic) {
+      const logged = this.loggedWrites.get(patient) ?? new Set<string>();
+      for (const ref of refs) logged.add(ref);
+      this.loggedWrites.set(patient, logged);
+    }
+    this.pendingAtomic = new Map();
+  }
+
+  /**
+   * What is left to log after the request: the journal without the patients whose
+   * accesses were all writes already logged with their commit.
+   */
+  unloggedAccesses(): PatientAccess[] {
+    return [...this.journal.values()].filter((access) => {
+      const logged = this.loggedWrites.get(access.patient);
+      if (!logged) return true;
+      const touched = [...access.shown, ...access.withheld, ...access.written];
+      return touched.some((ref) => !logged.has(ref));
+    });
   }
 
   private recordWrite(next: StoredVersion, previous: StoredVersion | undefined): void {
@@ -225,19 +305,23 @@ export class RequestAccess {
         return { ...page, versions: await self.filter(page.versions) };
       },
       async writeVersion(next: StoredVersion, previous: StoredVersion | undefined): Promise<void> {
-        await self.checkWrite(next, previous);
-        await inner.writeVersion(next, previous);
+        const change: Change = { next, previous };
+        const rule = await self.checkWrite(next, previous);
+        await inner.commit(self.withAuditItems([{ change, rule }], [change]));
+        self.committed();
         self.recordWrite(next, previous);
       },
       // Transactions and conditional writes: every change checked and stamped, then all or none written.
       async commit(changes: Change[]): Promise<void> {
         // `maintained`: samvard's own consequence of the client's writes (the workflow broker's
         // care team, plan and Provenance, functions/core/workflow/), not the caller's to check.
+        const checked: { change: Change; rule: Rule }[] = [];
         for (const change of changes) {
           const maintained = (change as Change & { maintained?: boolean }).maintained === true;
-          if (!maintained) await self.checkWrite(change.next, change.previous);
+          if (!maintained) checked.push({ change, rule: await self.checkWrite(change.next, change.previous) });
         }
-        await inner.commit(changes);
+        await inner.commit(self.withAuditItems(checked, changes));
+        self.committed();
         for (const change of changes) self.recordWrite(change.next, change.previous);
       },
     } satisfies Partial<ResourceStore>);

@@ -67,7 +67,11 @@ function guard(store: ResourceStore, control: AccessControl): MiddlewareHandler 
     }
     const url = new URL(c.req.url);
     const route = classify(c.req.method, url);
-    const access = new RequestAccess(store, caller, now, new Set(route.needs.map(([, type]) => type)));
+    const access = new RequestAccess(store, caller, now, new Set(route.needs.map(([, type]) => type)), {
+      log: control.auditLog,
+      interaction: route.interaction,
+      url: `${url.pathname}${url.search}`,
+    });
     c.set(ACCESS, access);
     try {
       for (const [permission, type] of route.needs) requirePermission(caller, permission, type);
@@ -98,11 +102,13 @@ async function writeLog(
   // A patient reading the log of their own record is not itself logged (it would grow with every look).
   if (caller.kind === 'patient' && route.types.length === 1 && route.types[0] === 'AuditEvent') return;
   if (route.types.some(isPatientDataType)) for (const patient of route.patients) access.notePatient(patient);
-  if (access.journal.size === 0) return;
+  // Writes were logged in their own commit; what is left are reads, searches and refusals.
+  const accesses = access.unloggedAccesses();
+  if (accesses.length === 0) return;
   const status = c.res.status;
   const events = auditEvents(
     { caller, interaction: route.interaction, url: `${url.pathname}${url.search}`, status, recorded: now() },
-    access.journal.values(),
+    accesses,
   );
   try {
     await control.auditLog.write(events);

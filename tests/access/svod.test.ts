@@ -488,6 +488,34 @@ describe('the access log', () => {
     expect(await auditCount(r.patient)).toBe(before + 5);
   });
 
+  it('commits a write\'s AuditEvent with the write: one per patient, none for a write that did not happen', async () => {
+    const r = await record();
+    const other = await record();
+    const [beforeOwn, beforeOther] = [await auditCount(r.patient), await auditCount(other.patient)];
+    const kommun = send(hemsjukvard);
+    // A transaction writing about two patients: one AuditEvent each, in the same commit.
+    const bundle = await kommun('POST', '', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [r.patient, r.patient, other.patient].map((patient) => ({
+        request: { method: 'POST', url: 'Observation' },
+        resource: heartRate(75, { subject: { reference: `Patient/${patient}` } }),
+      })),
+    });
+    expect(bundle.status).toBe(200);
+    expect([await auditCount(r.patient), await auditCount(other.patient)]).toEqual([beforeOwn + 1, beforeOther + 1]);
+    const log = await json(await (await asPatient(api, r.patient))('GET', `/AuditEvent?patient=${r.patient}&_count=100`));
+    const written = log.entry.map((e: any) => e.resource).find((e: any) => e.subtype[0].code === 'transaction');
+    expect(written.outcome).toBe('0');
+    expect(written.entity.filter((e: any) => e.what?.reference?.startsWith('Observation/'))).toHaveLength(2);
+    // A write refused by If-Match stores nothing, and is logged as a refused attempt.
+    const current = await json(await kommun('GET', `/Observation/${r.obs.hemsjukvard}`));
+    const countBefore = await auditCount(r.patient);
+    const stale = await kommun('PUT', `/Observation/${r.obs.hemsjukvard}`, { ...current, status: 'amended' }, { 'If-Match': 'W/"99"' });
+    expect(stale.status).toBe(412);
+    expect(await auditCount(r.patient)).toBe(countBefore + 1);
+  });
+
   it('records who, which unit, which patient, what, when, why and the outcome', async () => {
     const r = await record();
     await send(hemsjukvard)('GET', `/Observation/${r.obs.vardcentral}`);
