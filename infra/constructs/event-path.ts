@@ -4,10 +4,9 @@
  * EventBridge bus, for AWS-native consumers. Batches that cannot be published after the
  * retries land, as stream positions, in a failure queue.
  *
- * Subscription delivery (FHIR Subscription, issue 7) will be a second consumer of the
- * same stream, with its own SQS queue and dead-letter queue; see docs/deployment.md.
- * A DynamoDB stream serves at most two concurrent readers per shard without throttling:
- * this publisher and that matcher.
+ * The subscription matcher (`subscription-path.ts`) is the second consumer of the same
+ * stream. A DynamoDB stream serves at most two concurrent readers per shard without
+ * throttling: this publisher and that matcher.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
