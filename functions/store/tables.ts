@@ -35,6 +35,9 @@ export const resourceTable: TableDefinition = {
     typeHistory: { partitionKey: 'thPk', sortKey: 'thSk' },
   },
   stream: true,
+  // Only the access log's items carry it: AuditEvents expire five years and a month after
+  // they were recorded (functions/access/audit.ts); nothing else in this table expires.
+  timeToLiveAttribute: 'expiresAt',
 };
 
 /**

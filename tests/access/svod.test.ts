@@ -23,6 +23,8 @@ import {
   sparr,
   vardcentral,
 } from '../support/access.ts';
+import { EXPIRES_AT_ATTRIBUTE } from '../../functions/access/audit.ts';
+import { resourceTable } from '../../functions/store/tables.ts';
 import { type TestApi, createTestApi, json } from '../support/test-api.ts';
 
 let api: TestApi;
@@ -579,5 +581,7 @@ describe('the access log', () => {
     );
     const expiresAt = Number(item.Item?.expiresAt?.N) * 1000;
     expect(expiresAt - Date.now()).toBeGreaterThan(5 * 365.25 * 24 * 3600_000);
+    // The table's TTL (DynamoDB and the CDK table) is on that attribute.
+    expect(resourceTable.timeToLiveAttribute).toBe(EXPIRES_AT_ATTRIBUTE);
   });
 });
