@@ -4,7 +4,7 @@
  * stopped and restarted local pipeline, and heartbeats.
  */
 import type { Subscription, Task } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalDeliveryQueue } from '../../functions/subscriptions/local/local-queue.ts';
 import { hslTask } from '../support/conforming.ts';
 import { json } from '../support/test-api.ts';
@@ -18,6 +18,9 @@ import {
   topicSubscription,
   waitFor,
 } from './support.ts';
+
+// Deliveries wait on DynamoDB Local, which the whole suite shares: generous limits.
+vi.setConfig({ testTimeout: 120_000 });
 
 let env: SubscriptionTestEnv;
 let receiver: Receiver;
@@ -49,7 +52,7 @@ async function activeSubscription(path: string, owner: string, extra: { heartbea
   return waitFor(async () => {
     const s = await readSubscription(created.id as string);
     return s.status === 'active' && s;
-  }, 15_000, 'active subscription');
+  }, 60_000, 'active subscription');
 }
 
 async function createTask(owner: string): Promise<Task> {
@@ -78,7 +81,7 @@ describe('a receiver that fails for a while', () => {
     };
     for (let i = 0; i < 5; i++) await createTask(owner);
 
-    await waitFor(() => received(path).length >= 5 || undefined, 20_000, 'five notifications');
+    await waitFor(() => received(path).length >= 5 || undefined, 60_000, 'five notifications');
     expect(failures).toBe(12);
     expect(new Set(received(path))).toEqual(new Set(range(5)));
     const attempts = receiver.at(path).map((r) => Number(r.headers['x-samvard-delivery-attempt']));
@@ -99,7 +102,7 @@ describe('a receiver that never recovers', () => {
     const errored = await waitFor(async () => {
       const s = await readSubscription(subscription.id as string);
       return s.status === 'error' && s;
-    }, 20_000, 'status error');
+    }, 60_000, 'status error');
     expect(errored.error).toMatch(/failed 10 times; last: HTTP 503/);
     expect(receiver.rejected.filter((r) => r.path === path)).toHaveLength(SETTINGS.maxAttempts);
 
@@ -107,7 +110,7 @@ describe('a receiver that never recovers', () => {
     const dead = await waitFor(async () => {
       const items = (await queue.deadLettered()).filter((d) => d.message.subscriptionId === subscription.id);
       return items.length > 0 && items;
-    }, 5_000, 'dead letter');
+    }, 60_000, 'dead letter');
     expect(dead[0]?.message).toMatchObject({ kind: 'event', eventNumber: 1, attempt: SETTINGS.maxAttempts });
 
     // $status reports the error; the event is still there for $events.
@@ -137,7 +140,7 @@ describe('a receiver that never recovers', () => {
     const errored = await waitFor(async () => {
       const s = await readSubscription(created.id as string);
       return s.status === 'error' && s;
-    }, 20_000, 'status error');
+    }, 60_000, 'status error');
     expect(errored.error).toMatch(/handshake.*HTTP 404/);
     receiver.status = () => 200;
   });
@@ -151,7 +154,7 @@ describe('a stopped and restarted local pipeline', () => {
     receiver.status = (request) => (request.path === path ? 500 : 200);
     for (let i = 0; i < 3; i++) await createTask(owner);
     // Each of the three has been tried and failed: they wait in the queue for their retry.
-    await waitFor(() => receiver.rejected.filter((r) => r.path === path).length >= 3 || undefined, 15_000, 'failed attempts');
+    await waitFor(() => receiver.rejected.filter((r) => r.path === path).length >= 3 || undefined, 60_000, 'failed attempts');
     await env.stopPipeline();
 
     const queue = new LocalDeliveryQueue(env.api.client, env.subscriptionTable);
@@ -165,7 +168,7 @@ describe('a stopped and restarted local pipeline', () => {
     expect(received(path)).toEqual([]);
 
     await env.startPipeline();
-    await waitFor(() => received(path).length >= 5 || undefined, 20_000, 'five notifications after restart');
+    await waitFor(() => received(path).length >= 5 || undefined, 60_000, 'five notifications after restart');
     expect(new Set(received(path))).toEqual(new Set(range(5)));
   });
 });
@@ -177,7 +180,7 @@ describe('heartbeats', () => {
     const beats = await waitFor(() => {
       const found = bundlesOf(receiver, path, 'heartbeat');
       return found.length >= 2 && found;
-    }, 10_000, 'two heartbeats');
+    }, 60_000, 'two heartbeats');
     const status = statusOf(beats[0] as never);
     expect(status.get('type')[0]?.valueCode).toBe('heartbeat');
     expect(status.get('status')[0]?.valueCode).toBe('active');

@@ -4,7 +4,7 @@
  * real HTTP receiver on 127.0.0.1.
  */
 import type { Bundle, Subscription, Task } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SECRET_URL } from '../../functions/subscriptions/subscription-model.ts';
 import { verifySignature } from '../../functions/subscriptions/signature.ts';
 import { hslTask } from '../support/conforming.ts';
@@ -19,6 +19,9 @@ import {
   topicSubscription,
   waitFor,
 } from './support.ts';
+
+// Deliveries wait on DynamoDB Local, which the whole suite shares: generous limits.
+vi.setConfig({ testTimeout: 120_000 });
 
 let env: SubscriptionTestEnv;
 let receiver: Receiver;
@@ -50,7 +53,7 @@ async function waitUntilActive(id: string): Promise<Subscription> {
   return waitFor(async () => {
     const s = await readSubscription(id);
     return s.status === 'active' && s;
-  }, 15_000, `Subscription/${id} active`);
+  }, 60_000, `Subscription/${id} active`);
 }
 
 async function createTask(owner: string, overrides: Partial<Task> = {}): Promise<Task> {
@@ -76,7 +79,7 @@ describe('topic-based subscription (Task assigned to an organisation)', () => {
     expect(subscription.status).toBe('requested');
     expect(secretOf(subscription)).toMatch(/^[A-Za-z0-9_-]{32,}$/);
 
-    const handshake = await waitFor(() => bundlesOf(receiver, path, 'handshake')[0], 15_000, 'handshake');
+    const handshake = await waitFor(() => bundlesOf(receiver, path, 'handshake')[0], 60_000, 'handshake');
     expect(handshake.type).toBe('history');
     const status = statusOf(handshake);
     expect(status.params.meta?.profile).toContain(
@@ -98,7 +101,7 @@ describe('topic-based subscription (Task assigned to an organisation)', () => {
     const [bundle] = await waitFor(() => {
       const found = bundlesOf(receiver, path, 'event-notification');
       return found.length > 0 && found;
-    }, 15_000, 'event notification');
+    }, 60_000, 'event notification');
     const request = receiver.at(path).find((r) => r.headers['x-samvard-notification-type'] === 'event-notification');
     expect(request?.headers['content-type']).toBe('application/fhir+json');
     expect(request?.headers['x-samvard-event-number']).toBe('1');
@@ -133,7 +136,7 @@ describe('topic-based subscription (Task assigned to an organisation)', () => {
     expect(accepted.status).toBe(200);
 
     // Event 2 is the creation of `mine`, event 3 its acceptance; the others made none.
-    await waitFor(() => bundlesOf(receiver, path, 'event-notification').length >= 3 || undefined, 15_000, 'events 2 and 3');
+    await waitFor(() => bundlesOf(receiver, path, 'event-notification').length >= 3 || undefined, 60_000, 'events 2 and 3');
     await new Promise((r) => setTimeout(r, 300));
     const bundles = bundlesOf(receiver, path, 'event-notification');
     expect(bundles.flatMap(eventNumbers).sort((a, b) => a - b)).toEqual([1, 2, 3]);
@@ -192,7 +195,7 @@ describe('classic R4 criteria', () => {
     await createTask('Organization/someone-else');
     const second = await createTask(owner);
 
-    await waitFor(() => receiver.at(path).length >= 2 || undefined, 15_000, 'two classic notifications');
+    await waitFor(() => receiver.at(path).length >= 2 || undefined, 60_000, 'two classic notifications');
     await new Promise((r) => setTimeout(r, 300));
     const requests = receiver.at(path).sort((a, b) => Number(a.headers['x-samvard-event-number']) - Number(b.headers['x-samvard-event-number']));
     expect(requests.map((r) => r.headers['x-samvard-event-number'])).toEqual(['1', '2']);

@@ -40,7 +40,7 @@ describe('1,000 changes', () => {
       topicSubscription({ topic: 'observation-patient', filters: [`Observation?patient=${patient}`], endpoint: `${receiver.url}${path}` }),
     );
     const created: Subscription = await json(res);
-    await waitFor(async () => (await json(await env.api.send('GET', `/Subscription/${created.id}`))).status === 'active', 15_000);
+    await waitFor(async () => (await json(await env.api.send('GET', `/Subscription/${created.id}`))).status === 'active', 60_000);
 
     const started = Date.now();
     // Each change is a version item exactly as the store writes it (`versionItem`), put
