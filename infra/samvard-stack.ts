@@ -89,7 +89,13 @@ export class SamvardStack extends Stack {
       timeout: Duration.seconds(15),
       logRetention,
       logEncryptionKey: this.encryptionKey,
-      environment: { SAMVARD_RESOURCE_TABLE: this.resources.table.tableName },
+      environment: {
+        SAMVARD_RESOURCE_TABLE: this.resources.table.tableName,
+        // The function verifies tokens itself too (scopes, the access rules, the access log need
+        // the claims); API Gateway's authorizer checks the same issuer and audience first.
+        SAMVARD_AUTH_ISSUER: config.jwtIssuer,
+        SAMVARD_AUTH_AUDIENCE: config.jwtAudience.join(','),
+      },
     });
     this.apiFunction.grantTableAccess(this.resources, API_RESOURCE_TABLE_ACCESS);
 

@@ -80,6 +80,21 @@ describe('API function', () => {
     });
   });
 
+  it('verifies tokens of the same issuer and audience as the HTTP API authorizer', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('FHIR R4 API'),
+      Environment: {
+        Variables: {
+          SAMVARD_AUTH_ISSUER: TEST_ISSUER,
+          SAMVARD_AUTH_AUDIENCE: TEST_AUDIENCE.join(','),
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      JwtConfiguration: { Issuer: TEST_ISSUER, Audience: TEST_AUDIENCE },
+    });
+  });
+
   it('has no default execution role with AWSLambdaBasicExecutionRole', () => {
     for (const [, role] of resourcesOf(template, 'AWS::IAM::Role')) {
       expect(JSON.stringify(role.ManagedPolicyArns ?? [])).not.toContain('AWSLambdaBasicExecutionRole');
