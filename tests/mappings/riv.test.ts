@@ -1,10 +1,11 @@
-/** riv.getcareplans.v2: the RIV-TA GetCarePlans 2.0 response (JSON form) into CarePlans. */
+/** riv.getcareplans.v2: the RIV-TA GetCarePlans 2.0 response (XML and its JSON form) into CarePlans. */
 import type { Bundle, CarePlan, CareTeam, Organization } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mapGetCarePlans } from '../../mappings/riv.getcareplans.v2/map.ts';
 import { getCarePlansSchema, rivTime } from '../../mappings/riv.getcareplans.v2/schema.ts';
+import { readGetCarePlansXml } from '../../mappings/riv.getcareplans.v2/xml.ts';
 import { type TestApi, createTestApi, json } from '../support/test-api.ts';
-import { all, assertBundleValid, exampleJson, ingest, itemCount, statuses } from './support.ts';
+import { all, assertBundleValid, exampleJson, exampleText, ingest, itemCount, statuses } from './support.ts';
 
 const RIV = 'riv.getcareplans.v2';
 
@@ -91,8 +92,68 @@ describe('riv.getcareplans.v2 through $ingest', () => {
     expect(await itemCount(api)).toBe(before);
   });
 
-  it('XML is not taken yet (415): no XML parser among the dependencies', async () => {
-    const res = await ingest(api, RIV, '<GetCarePlansResponse/>', { contentType: 'application/xml' });
+  it('text/plain is not taken (415)', async () => {
+    const res = await ingest(api, RIV, '<GetCarePlansResponse/>', { contentType: 'text/plain' });
     expect(res.status).toBe(415);
+  });
+});
+
+describe('riv.getcareplans.v2 as XML', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await createTestApi();
+  });
+
+  it('the XML example reads to the same tree as the JSON example', () => {
+    expect(readGetCarePlansXml(exampleText(`${RIV}.xml`)).value).toEqual(exampleJson(`${RIV}.json`));
+  });
+
+  it('posting the XML creates the CarePlan and its CareTeam; the JSON form of it then changes nothing', async () => {
+    const res = await ingest(api, RIV, exampleText(`${RIV}.xml`), { contentType: 'application/xml; charset=utf-8' });
+    expect(res.status).toBe(200);
+    expect(statuses((await json(res)) as Bundle).every((s) => s === '201 Created')).toBe(true);
+    const [plan] = await all<CarePlan>(api, 'CarePlan', 'identifier=https://samvard.se/fhir/sid/riv-careplan/SE2321000016-COS1|CP-7f3e2a91-0042');
+    expect(plan?.category?.[0]?.coding?.[0]?.code).toBe('SPU');
+    expect(plan?.title).toBe('Samordnad plan vid utskrivning, stroke');
+    const content = plan?.extension?.find((e) => e.valueAttachment)?.valueAttachment;
+    expect(Buffer.from(content?.data ?? '', 'base64').toString('utf8')).toMatch(/Uppföljning: 2026-12-15\.$/);
+    expect(await all<CareTeam>(api, 'CareTeam')).toHaveLength(1);
+
+    const before = await itemCount(api);
+    const again = await ingest(api, RIV, exampleJson(`${RIV}.json`));
+    expect(statuses(await json(again)).every((s) => s === '200 OK')).toBe(true);
+    const asTextXml = await ingest(api, RIV, exampleText(`${RIV}.xml`), { contentType: 'text/xml' });
+    expect(asTextXml.status).toBe(200);
+    expect(await itemCount(api)).toBe(before);
+  });
+
+  it('a SOAP envelope is unwrapped; CDATA content is text', () => {
+    const xml = exampleText(`${RIV}.xml`)
+      .replace(/<\?xml[^>]*>/, '')
+      .replace('<ns2:content>', '<ns2:content><![CDATA[<p>Plan & mål</p>]]>')
+      .replace(/<\/ns2:content>/, '</ns2:content>');
+    const soap = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${xml}</soap:Body></soap:Envelope>`;
+    const doc = getCarePlansSchema.parse(readGetCarePlansXml(soap).value);
+    expect(doc.GetCarePlansResponse.carePlan[0]?.carePlanBody.content).toMatch(/^<p>Plan & mål<\/p>Samordnad plan/);
+  });
+
+  it('malformed XML, a DOCTYPE or a schema error is a 400 and stores nothing', async () => {
+    const before = await itemCount(api);
+    const malformed = await ingest(api, RIV, '<GetCarePlansResponse><carePlan></GetCarePlansResponse>', { contentType: 'application/xml' });
+    expect(malformed.status).toBe(400);
+    expect((await json(malformed)).issue[0].details.text).toMatch(/Malformed XML.*line 1/);
+    const doctype = await ingest(api, RIV, `<!DOCTYPE a [<!ENTITY x "x">]>${exampleText(`${RIV}.xml`).replace(/<\?xml[^>]*>/, '')}`, {
+      contentType: 'application/xml',
+    });
+    expect(doctype.status).toBe(400);
+    const proto = await ingest(api, RIV, '<GetCarePlansResponse><__proto__>x</__proto__></GetCarePlansResponse>', { contentType: 'application/xml' });
+    expect(proto.status).toBe(400);
+    const wrongType = exampleText(`${RIV}.xml`).replace('<ns2:typeOfCarePlanEnum>SPU<', '<ns2:typeOfCarePlanEnum>XYZ<');
+    const res = await ingest(api, RIV, wrongType, { contentType: 'application/xml' });
+    expect(res.status).toBe(400);
+    const issue = (await json(res)).issue[0];
+    expect(issue.expression).toEqual(['GetCarePlansResponse.carePlan[0].carePlanBody.typeOfCarePlanEnum']);
+    expect(issue.details.text).toMatch(/XML element GetCarePlansResponse\/carePlan\[1\]\/carePlanBody\/typeOfCarePlanEnum/);
+    expect(await itemCount(api)).toBe(before);
   });
 });
