@@ -308,6 +308,13 @@ function parseEntry(entry: BundleEntry, index: number): Parsed {
     throw new OperationOutcomeError(badRequest(`Entry ${index}: DELETE needs [type]/[id] or search criteria`, where));
   }
   if (!(p.method in ORDER)) throw new OperationOutcomeError(badRequest(`Entry ${index}: method ${p.method} is not supported`, where));
+  if (p.type === 'Subscription' && p.method !== 'GET') {
+    // The server sets a Subscription's status, owner and secret and runs the handshake
+    // (functions/subscriptions/routes.ts); a Bundle would bypass that.
+    throw new OperationOutcomeError(
+      badRequest(`Entry ${index}: write Subscriptions with POST or PUT /Subscription, not in a Bundle`, where),
+    );
+  }
   return p;
 }
 

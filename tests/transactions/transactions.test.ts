@@ -267,3 +267,28 @@ describe('PATCH (JSON Patch)', () => {
     expect((await json(await api.send('GET', `/Patient/${p.id}`))).meta.versionId).toBe('1');
   });
 });
+
+describe('Subscriptions in Bundles', () => {
+  it('are refused: the server must run their handshake and set their secret', async () => {
+    const before = await itemCount();
+    const res = await api.send('POST', '', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: {
+            resourceType: 'Subscription',
+            status: 'active',
+            reason: 'bypass',
+            criteria: 'Task?status=requested',
+            channel: { type: 'rest-hook', endpoint: 'https://example.org/hook' },
+          },
+          request: { method: 'POST', url: 'Subscription' },
+        },
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect((await json(res)).issue[0].details.text).toContain('Subscription');
+    expect(await itemCount()).toBe(before);
+  });
+});
