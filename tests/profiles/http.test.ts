@@ -158,13 +158,13 @@ describe('conformance resources', () => {
     expect(bundle.link).toEqual([{ relation: 'self', url: `${BASE}/StructureDefinition?url=${encodeURIComponent(url)}` }]);
     expect((await json(await api.send('GET', `/StructureDefinition?url=${url}|0.1.0`))).total).toBe(1);
     expect((await json(await api.send('GET', `/StructureDefinition?url=${url}|9.9.9`))).total).toBe(0);
-    expect((await json(await api.send('GET', '/StructureDefinition'))).total).toBe(15);
+    expect((await json(await api.send('GET', '/StructureDefinition'))).total).toBe(16);
     expect((await json(await api.send('GET', '/ValueSet?name=samvardhsl'))).total).toBe(2);
   });
 
   it('ignores unknown search parameters, or 400s them under Prefer: handling=strict', async () => {
     const lenient = await json(await api.send('GET', '/CodeSystem?publisher=samvard'));
-    expect(lenient.total).toBe(7);
+    expect(lenient.total).toBe(9);
     expect(lenient.link[0].url).toBe(`${BASE}/CodeSystem`);
     const strict = await api.send('GET', '/CodeSystem?publisher=samvard', undefined, { Prefer: 'handling=strict' });
     expect(strict.status).toBe(400);

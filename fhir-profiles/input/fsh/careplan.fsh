@@ -56,3 +56,16 @@ Invariant: samvard-careplan-1
 Description: "Varje aktivitet ska beskriva vad som ska göras (detail.code eller detail.description). / Every activity must say what is to be done (detail.code or detail.description)."
 Expression: "detail.code.exists() or detail.description.exists()"
 Severity: #error
+
+Extension: SamvardCareTeamActiveTask
+Id: samvard-care-team-active-task
+Title: "Aktivt HSL-uppdrag för deltagaren"
+Description: """
+På en deltagare i ett vårdteam som samvard för: ett HSL-uppdrag som håller deltagaren aktiv. När det sista avslutas, misslyckas, avbryts eller tas bort slutar deltagarens period (docs/workflow.md).
+/ On a participant of a care team samvard maintains: an HSL task that keeps the participant active. When the last one completes, fails, is cancelled or deleted, the participant's period ends.
+"""
+* insert SamvardMetadata
+* ^context[0].type = #element
+* ^context[0].expression = "CareTeam.participant"
+* value[x] 1..1
+* value[x] only Reference(Task)

@@ -91,17 +91,19 @@ ValueSet: SamvardHslTaskStatusVS
 Id: hsl-task-status
 Title: "Status för HSL-uppdrag"
 Description: """
-Livscykeln för ett HSL-uppdrag: begärt → accepterat → pågår → avslutat, avvisat eller avbrutet.
-/ The HSL task lifecycle: requested → accepted → in progress → completed, rejected or cancelled.
+Livscykeln för ett HSL-uppdrag: begärt → accepterat → pågår → avslutat, misslyckat, avvisat eller avbrutet; "ready" för uppdrag som inte gör utföraren till deltagare i vårdteamet (docs/workflow.md).
+/ The HSL task lifecycle: requested → accepted → in progress → completed, failed, rejected or cancelled; "ready" for tasks that add nobody to the care team (docs/workflow.md).
 """
 * insert SamvardMetadata
 * $task-status#requested
 * $task-status#received
 * $task-status#accepted
 * $task-status#rejected
+* $task-status#ready
 * $task-status#in-progress
 * $task-status#on-hold
 * $task-status#completed
+* $task-status#failed
 * $task-status#cancelled
 * $task-status#entered-in-error
 
@@ -153,3 +155,51 @@ Title: "Utförare av egenvård"
 Description: "Vem som utför egenvården. / Who performs the self-care."
 * insert SamvardMetadata
 * include codes from system SamvardEgenvardPerformerCS
+
+CodeSystem: SamvardCareTeamRoleCS
+Id: care-team-role
+Title: "Roll i vårdteamet som samvard för"
+Description: """
+Varför en deltagare finns i det vårdteam samvard för utifrån HSL-uppdragen i en plan (docs/workflow.md). / Why a participant is in the care team samvard maintains from the HSL tasks of a plan.
+"""
+* insert SamvardMetadata
+* ^caseSensitive = true
+* ^content = #complete
+* #patient "Patient" "Patienten planen gäller; alltid deltagare. / The patient the plan is for; always a participant."
+* #plan-author "Planens författare" "Enheten som ansvarar för planen (CarePlan.author); alltid deltagare. / The unit responsible for the plan (CarePlan.author); always a participant."
+* #task-owner "Utförare av HSL-uppdrag" "Enhet som accepterat ett HSL-uppdrag i planen; deltagare från accepterandet tills dess sista uppdrag avslutats eller misslyckats. / A unit that accepted an HSL task of the plan; a participant from the acceptance until its last task completes or fails."
+
+ValueSet: SamvardCareTeamRoleVS
+Id: care-team-role
+Title: "Roll i vårdteamet som samvard för"
+Description: "Roller i de vårdteam samvard för. / Roles in the care teams samvard maintains."
+* insert SamvardMetadata
+* include codes from system SamvardCareTeamRoleCS
+
+CodeSystem: SamvardWorkflowCS
+Id: workflow
+Title: "samvards arbetsflöde: markeringar och regler"
+Description: """
+Markeringar (meta.tag) samvard sätter på det den för själv, och reglerna i tillståndsmaskinen för HSL-uppdrag, som ett nekat anrop namnger (OperationOutcome.issue.details.coding; docs/workflow.md).
+/ Tags (meta.tag) samvard puts on what it maintains itself, and the rules of the HSL task state machine, which a refused request names (OperationOutcome.issue.details.coding).
+"""
+* insert SamvardMetadata
+* ^caseSensitive = true
+* ^content = #complete
+* #maintained-care-team "Vårdteam som samvard för" "Ett CareTeam som samvard för utifrån HSL-uppdragen; klienter skriver det inte. / A CareTeam samvard maintains from the HSL tasks; clients do not write it."
+* #created-for-task "Plan skapad för ett HSL-uppdrag" "En CarePlan som samvard skapade när ett HSL-uppdrag saknade plan. / A CarePlan samvard created when an HSL task had none."
+* #transition-unknown "Okänd statusövergång" "Tabellen saknar övergången. / The table has no such transition."
+* #transition-party "Fel part" "Övergången får bara göras av den part tabellen anger. / Only the party the table names may make the transition."
+* #initial-status "Fel startstatus" "Ett uppdrag skapas som requested eller ready. / A task is created as requested or ready."
+* #rejection-reason "Avvisning utan orsak" "Den som avvisar anger varför (statusReason). / A rejection says why (statusReason)."
+* #immutable "Oföränderligt element" "Elementet ändras inte efter att uppdraget skapats. / The element does not change once the task exists."
+* #owner-fixed "Utföraren är bestämd" "Utföraren byts bara innan uppdraget accepterats. / The owner changes only before the task is accepted."
+* #not-a-party "Inte part i uppdraget" "Bara beställaren och utföraren ändrar uppdraget. / Only the requester and the owner change the task."
+* #plan-not-usable "Planen kan inte användas" "Planen uppdraget bygger på finns inte, gäller en annan patient eller är avslutad. / The plan the task is based on does not exist, is for another patient, or has ended."
+
+ValueSet: SamvardWorkflowVS
+Id: workflow
+Title: "samvards arbetsflöde"
+Description: "Markeringar och regler i samvards arbetsflöde. / Tags and rules of samvard's workflow."
+* insert SamvardMetadata
+* include codes from system SamvardWorkflowCS

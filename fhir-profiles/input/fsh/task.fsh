@@ -27,7 +27,7 @@ Ett uppdrag att utföra en hälso- och sjukvårdsinsats, t.ex. från kommunrehab
 / An assignment to perform a health care task, e.g. from municipal rehab or a nurse to home help, based on a request; names the performing unit, the requester, the kind of task, how often, and whether it is delegated care.
 """
 * insert SamvardMetadata
-* obeys samvard-task-1
+* obeys samvard-task-1 and samvard-task-2
 * extension contains
     SamvardDelegatedCare named delegatedCare 1..1 and
     SamvardTaskFrequency named frequency 0..1
@@ -36,8 +36,10 @@ Ett uppdrag att utföra en hälso- och sjukvårdsinsats, t.ex. från kommunrehab
 * code 1..1
 * code from SamvardHslTaskKindVS (required)
 * basedOn 1..*
-* basedOn only Reference(ServiceRequest)
-* basedOn ^short = "Vårdbegäran uppdraget bygger på / The request the task is based on"
+* basedOn only Reference(ServiceRequest or CarePlan)
+* basedOn ^short = "Vårdbegäran uppdraget bygger på, och patientens plan (samvard lägger till planen) / The request the task is based on, and the patient's plan (samvard adds the plan)"
+* focus only Reference(ServiceRequest)
+* focus ^short = "Vårdbegäran (samvard sätter den om den saknas) / The request (samvard sets it when missing)"
 * for 1..1
 * for only Reference(Patient)
 * authoredOn 1..1
@@ -50,4 +52,9 @@ Ett uppdrag att utföra en hälso- och sjukvårdsinsats, t.ex. från kommunrehab
 Invariant: samvard-task-1
 Description: "Ett avvisat HSL-uppdrag ska ange varför (statusReason). / A rejected HSL task must say why (statusReason)."
 Expression: "status = 'rejected' implies statusReason.exists()"
+Severity: #error
+
+Invariant: samvard-task-2
+Description: "Ett HSL-uppdrag ska bygga på en vårdbegäran (basedOn en ServiceRequest). / An HSL task must be based on a request (basedOn a ServiceRequest)."
+Expression: "basedOn.where(reference.contains('ServiceRequest/') or type = 'ServiceRequest').exists()"
 Severity: #error

@@ -180,7 +180,7 @@ RuleSet: HslTaskBody
 Instance: invalid-task-based-on-careplan
 InstanceOf: Task
 Usage: #example
-Description: "basedOn en CarePlan, inte en ServiceRequest / basedOn a CarePlan, not a ServiceRequest"
+Description: "basedOn bara en CarePlan, ingen ServiceRequest / basedOn only a CarePlan, no ServiceRequest"
 * insert InvalidExample(samvard-hsl-uppdrag)
 * insert HslTaskBody
 * extension[0].url = "https://samvard.se/fhir/StructureDefinition/samvard-delegated-care"
