@@ -39,6 +39,7 @@ import { assertServedType, assertValidId, parseIfMatch } from './preconditions.t
 import { searchType } from './search/search.ts';
 import { assertValidResource } from './validation.ts';
 import { type PlannedWrite, buildVersion, checkIfMatch, isLive, resultOf } from './writes.ts';
+import { commitWrites } from './workflow/broker.ts';
 
 /** Most entries one Bundle may hold; stated in the CapabilityStatement and README. */
 export const MAX_BUNDLE_ENTRIES = 200;
@@ -175,8 +176,8 @@ async function commitTransaction(ctx: FhirContext, parsed: Parsed[]): Promise<Fh
     }
   }
 
-  // 3. All writes at once, or none.
-  if (plans.length > 0) await ctx.store.commit(plans.map((p) => p.change));
+  // 3. All writes at once, or none (with what the workflow broker adds: care team, plan, Provenance).
+  if (plans.length > 0) await commitWrites(ctx, plans.map((p) => p.change));
 
   // 4. Reads see the committed state.
   for (const p of ordered) {

@@ -14,6 +14,7 @@ import { MAX_RESOURCE_BYTES } from './limits.ts';
 import { profileEnforcementDocumentation, supportedProfiles } from './profiles.ts';
 import { SERVED_RESOURCE_TYPES } from './resource-types.ts';
 import { searchParamsFor } from './search/parameters.ts';
+import { careTeamWorkflowDocumentation, taskWorkflowDocumentation } from './workflow/documentation.ts';
 
 export const SOFTWARE_VERSION = '0.1.0';
 
@@ -40,6 +41,8 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
   const resource: CapabilityStatementRestResource[] = SERVED_RESOURCE_TYPES.map((type) => ({
     type,
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+    ...(type === 'Task' ? { documentation: taskWorkflowDocumentation() } : {}),
+    ...(type === 'CareTeam' ? { documentation: careTeamWorkflowDocumentation() } : {}),
     ...(supportedProfiles(type).length > 0 ? { supportedProfile: supportedProfiles(type) } : {}),
     interaction: INTERACTIONS.map((code) => ({ code })),
     versioning: 'versioned-update',

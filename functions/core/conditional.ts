@@ -21,6 +21,7 @@ import { runSearch } from './search/execute.ts';
 import { parseSearchQuery } from './search/parse.ts';
 import { assertValidResource } from './validation.ts';
 import { type PlannedWrite, buildVersion, resultOf } from './writes.ts';
+import { commitWrites } from './workflow/broker.ts';
 
 /** The live resources matching `criteria` (a query string such as `identifier=sys|123`), at most `limit`. */
 export async function findMatches(ctx: FhirContext, type: string, criteria: string, limit = 2): Promise<Resource[]> {
@@ -106,7 +107,7 @@ export async function conditionalCreate(ctx: FhirContext, type: string, body: un
     try {
       const planned = await planConditionalCreate(ctx, type, body, criteria);
       if ('existing' in planned) return existingResult(planned.existing);
-      await ctx.store.commit([planned.plan.change]);
+      await commitWrites(ctx, [planned.plan.change]);
       return planned.plan.result;
     } catch (err) {
       // Another client created the match first (its guard won): search again to answer with theirs.

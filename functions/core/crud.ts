@@ -22,6 +22,7 @@ import {
 import { assertServedType, assertValidId } from './preconditions.ts';
 import { assertValidResource } from './validation.ts';
 import { buildVersion, checkIfMatch, resultOf } from './writes.ts';
+import { commitWrites } from './workflow/broker.ts';
 
 /** How often an update without If-Match re-reads after losing a race before giving up. */
 const OPTIMISTIC_RETRIES = 3;
@@ -111,7 +112,8 @@ export async function deleteResource(ctx: FhirContext, type: string, id: string,
   }
   const deletion = buildVersion(ctx, type, id, undefined, current, 'delete');
   try {
-    await ctx.store.writeVersion(deletion, current);
+    // Through the workflow broker: a deleted Task leaves the care team; a maintained CareTeam is refused.
+    await commitWrites(ctx, [{ next: deletion, previous: current }]);
   } catch (err) {
     if (!(err instanceof VersionConflictError)) throw err;
     throw new OperationOutcomeError(
@@ -132,7 +134,8 @@ async function writeNewVersion(
   operation: WriteOperation,
 ): Promise<StoredVersion> {
   const stored = buildVersion(ctx, type, id, body, current, operation);
-  await ctx.store.writeVersion(stored, current);
+  // Through the workflow broker: Task transitions and the care team they change commit together.
+  await commitWrites(ctx, [{ next: stored, previous: current }]);
   return stored;
 }
 

@@ -9,6 +9,8 @@ export const SERVED_RESOURCE_TYPES = [
   'Patient',
   'Practitioner',
   'PractitionerRole',
+  // Written by the workflow broker for every change of a maintained CareTeam (functions/core/workflow/).
+  'Provenance',
   'ServiceRequest',
   'Subscription',
   'Task',

@@ -36,6 +36,13 @@ export interface Change {
   next: StoredVersion;
   previous: StoredVersion | undefined;
   guards?: GuardItem[];
+  /**
+   * A write samvard makes on its own account, as a consequence of the client's writes in
+   * the same commit (the workflow broker's CarePlan, CareTeam and Provenance,
+   * functions/core/workflow/). An access-control view of the store does not check it
+   * against the caller's scopes and rules. Never set from client input.
+   */
+  maintained?: boolean;
 }
 
 export type Item = Record<string, AttributeValue>;

@@ -43,6 +43,13 @@ const BATCH_GET_ATTEMPTS = 5;
 
 export class ResourceStore {
   private readonly multiStep: MultiStepCommit;
+  /**
+   * This store itself, also when reached through a view that applies a caller's access
+   * rules (functions/access/guard.ts builds its view on this object): for what samvard
+   * reads on its own account, such as the workflow broker's care teams. Never for what is
+   * returned to a client.
+   */
+  readonly unguarded: ResourceStore = this;
 
   constructor(
     private readonly client: DynamoDBClient,

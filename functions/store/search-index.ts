@@ -34,6 +34,8 @@ export const INDEXED_PARAMS: Record<string, readonly string[]> = {
   Patient: ['identifier', 'name', 'family', 'given'],
   Practitioner: ['identifier', 'name'],
   PractitionerRole: ['identifier', 'practitioner', 'organization'],
+  // The workflow broker's record of care team changes: by team (target) and by triggering Task (entity).
+  Provenance: ['target', 'entity'],
   ServiceRequest: [
     'patient',
     'subject',

@@ -226,6 +226,7 @@ describe('HTTP semantics', () => {
       'Patient',
       'Practitioner',
       'PractitionerRole',
+      'Provenance',
       'ServiceRequest',
       'StructureDefinition',
       'Subscription',

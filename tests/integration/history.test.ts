@@ -62,7 +62,9 @@ describe('type history', () => {
       ids.push((await json(res)).id);
     }
     await api.send('DELETE', `/CareTeam/${ids[0]}`);
-    const entries = await followAll(`${BASE}/CareTeam/_history?_count=7`);
+    // Without the care teams samvard keeps for the Tasks above (functions/core/workflow/).
+    const maintained = (e: any) => e.resource?.meta?.tag?.some((t: { code: string }) => t.code === 'maintained-care-team');
+    const entries = (await followAll(`${BASE}/CareTeam/_history?_count=7`)).filter((e) => !maintained(e));
     expect(entries).toHaveLength(26);
     const keys = entries.map((e) => `${e.fullUrl}@${e.response.etag}`);
     expect(new Set(keys).size).toBe(26);

@@ -18,6 +18,12 @@ async function create(resource: object): Promise<string> {
   return (await json(res)).id;
 }
 
+/** The CarePlan the workflow broker linked a Task to. */
+async function planOf(taskId: string): Promise<string> {
+  const task = await json(await api.send('GET', `/Task/${taskId}`));
+  return task.basedOn.find((r: { reference: string }) => r.reference.startsWith('CarePlan/')).reference.slice('CarePlan/'.length);
+}
+
 async function search(path: string, headers: Record<string, string> = {}): Promise<any> {
   const res = await api.send('GET', path, undefined, headers);
   expect(res.status, `${path}: ${await res.clone().text()}`).toBe(200);
@@ -85,12 +91,15 @@ beforeAll(async () => {
   );
   ids.task2 = await create(
     hslTask({
-      status: 'accepted',
+      status: 'requested',
       for: { reference: `Patient/${ids.britta}` },
       owner: { reference: `Organization/${ids.hemtjanst}` },
       authoredOn: '2026-11-20T09:00:00Z',
     }),
   );
+  // A Task is created as requested; its owner accepts it (the workflow state machine, docs/workflow.md).
+  const task2 = await json(await api.send('GET', `/Task/${ids.task2}`));
+  expect((await api.send('PUT', `/Task/${ids.task2}`, { ...task2, status: 'accepted' })).status).toBe(200);
   ids.task3 = await create(
     hslTask({
       status: 'requested',
@@ -191,7 +200,8 @@ describe('results', () => {
   it('_include and _revinclude', async () => {
     const bundle = await search(`/Task?_id=${ids.task1}&_include=Task:owner&_include=Task:based-on`);
     const included = bundle.entry.filter((e: any) => e.search.mode === 'include').map((e: any) => e.resource.id);
-    expect(included.sort()).toEqual(sorted(ids.hemtjanst!, ids.sr!));
+    // based-on: the vårdbegäran, and the CarePlan samvard linked the Task to (docs/workflow.md).
+    expect(included.sort()).toEqual(sorted(ids.hemtjanst!, ids.sr!, await planOf(ids.task1!)));
     const rev = await search(`/Patient?_id=${ids.anna}&_revinclude=Observation:patient`);
     expect(rev.entry.map((e: any) => `${e.search.mode}:${e.resource.id}`).sort()).toEqual(
       [`include:${ids.annaPulse}`, `match:${ids.anna}`].sort(),
@@ -203,7 +213,7 @@ describe('results', () => {
       `/Task?_id=${ids.task1}&_include=Task:based-on&_include:iterate=ServiceRequest:requester`,
     );
     const included = bundle.entry.filter((e: any) => e.search.mode === 'include').map((e: any) => e.resource.id);
-    expect(included.sort()).toEqual(sorted(ids.sr!, ids.vc!));
+    expect(included.sort()).toEqual(sorted(ids.sr!, ids.vc!, await planOf(ids.task1!)));
   });
 
   it('_sort ascending and descending', async () => {
@@ -285,8 +295,13 @@ describe('system, compartment and $everything', () => {
       seen.push(...bundle.entry.map((e: any) => `${e.resource.resourceType}/${e.resource.id}`));
       next = bundle.link.find((l: any) => l.relation === 'next')?.url;
     }
+    // With the plans and care teams samvard keeps for her Tasks (docs/workflow.md).
+    const kept = async (type: string) =>
+      ((await search(`/${type}?patient=${ids.britta}`)).entry ?? []).map((e: any) => `${type}/${e.resource.id}`);
     expect(seen.sort()).toEqual(
       [
+        ...(await kept('CarePlan')),
+        ...(await kept('CareTeam')),
         `Patient/${ids.britta}`,
         `Observation/${ids.pulse1}`,
         `Observation/${ids.pulse2}`,
