@@ -12,6 +12,8 @@
  *    profiles, and the cold start of the validation modules.
  * 4. Transactions (issue 5, `transactions.ts`): transaction Bundles of 10 and 50 entries
  *    beside single creates, per-entry cost.
+ * 4b. Ingest (issue 6, `ingest.ts`): `POST /fhir/$ingest` of a measurement CSV (as many rows
+ *    as one document takes, 150: one transaction) and of a SIP document, p50/p95 and per resource.
  * 5. Search (issue 3, `search.ts`): a patient-scoped search and a worklist at 1,000 and at
  *    100,000 stored resources (two tables seeded with the store's own items), the ratio.
  *    Runs last: its large table would weigh on the other sections.
@@ -21,10 +23,11 @@
  *
  * Environment:
  * - BENCH_ITERATIONS (500), BENCH_WARMUP (50), BENCH_COLD_RUNS (10): sections 1 and 2.
- * - BENCH_SKIP: sections to leave out, comma separated: `profiles`, `transactions`, `search`
+ * - BENCH_SKIP: sections to leave out, comma separated: `profiles`, `transactions`, `ingest`, `search`
  *   (e.g. BENCH_SKIP=search for a quick run; sections 1 and 2 always run).
  * - BENCH_PROFILE_ITERATIONS (2000): section 3.
  * - BENCH_TX_ITERATIONS (60), BENCH_TX_WARMUP (5): section 4, rounds.
+ * - BENCH_INGEST_ITERATIONS (20), BENCH_INGEST_WARMUP (2): section 4b, rounds of one CSV and one SIP.
  * - BENCH_SEARCH_SMALL (1000), BENCH_SEARCH_LARGE (100000): section 5, stored resources;
  *   BENCH_SEARCH_ITERATIONS (300), BENCH_SEARCH_WARMUP (30): requests per search and size;
  *   BENCH_SEARCH_SEED_CONCURRENCY (16): BatchWriteItem requests in flight while seeding.
@@ -54,6 +57,7 @@ import { measureColdInit } from './cold-init.ts';
 import { benchProfiles, formatProfileBench } from './profiles.ts';
 import { benchSearch, formatSearchBench } from './search.ts';
 import { benchTransactions, formatTransactionBench } from './transactions.ts';
+import { benchIngest, formatIngestBench } from './ingest.ts';
 import { type Summary, round, roundNumbers, summarize } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -151,6 +155,18 @@ async function main(): Promise<void> {
         log: console.log,
       });
     }
+    let ingest: Awaited<ReturnType<typeof benchIngest>> | undefined;
+    if (!SKIP.has('ingest')) {
+      console.log('Ingest: POST /fhir/$ingest of a measurement CSV and of a SIP document ...');
+      ingest = await benchIngest({
+        endpoint: dynamo.endpoint,
+        region: REGION,
+        iterations: intFromEnv('BENCH_INGEST_ITERATIONS', 20),
+        warmup: intFromEnv('BENCH_INGEST_WARMUP', 2),
+        stream: process.env.BENCH_STREAM === '1',
+        log: console.log,
+      });
+    }
     let search: Awaited<ReturnType<typeof benchSearch>> | undefined;
     if (!SKIP.has('search')) {
       console.log('Search: seeding two tables and searching both ...');
@@ -217,6 +233,7 @@ async function main(): Promise<void> {
     for (const lines of [
       profiles && formatProfileBench(profiles),
       transactions && formatTransactionBench(transactions),
+      ingest && formatIngestBench(ingest),
       search && formatSearchBench(search),
     ]) {
       if (!lines) continue;
@@ -274,6 +291,7 @@ async function main(): Promise<void> {
       },
       profiles: profiles ? roundNumbers(profiles) : 'skipped',
       transactions: transactions ? roundNumbers(transactions) : 'skipped',
+      ingest: ingest ? roundNumbers(ingest) : 'skipped',
       search: search ? roundNumbers(search) : 'skipped',
       targets,
       totalSeconds: round(totalSeconds, 1),

@@ -187,7 +187,7 @@ function mutateText(text: string, mutations: TextMutation[]): string {
 
 // ---- Generated kommun.matvarden.v1 documents ---------------------------------------------
 
-const VALID_PERSON_IDS = ['191212121212', '197010634231', '194503152482', '201001012386', '195806212386'];
+const VALID_PERSON_IDS = ['191212121212', '197010634231', '194503152482', '201001012382', '195806212386'];
 const isoTime = fc
   .record({
     y: fc.integer({ min: 1990, max: 2040 }),

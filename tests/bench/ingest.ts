@@ -1,0 +1,190 @@
+/**
+ * Ingest (issue 6): `POST /fhir/$ingest` of a measurement CSV (`kommun.matvarden.v1`,
+ * `text/csv`) and of a SIP document (`sip.v1`), through the app on `@hono/node-server`
+ * against DynamoDB Local, on a table of its own.
+ *
+ * Each round posts a new document: fresh measurement ids (so every row is a new
+ * Observation) on the same patients and unit (matched, not created again), and a SIP with
+ * a new documentId (a new CarePlan and CareTeam) with the same participants. The two kinds
+ * alternate, so both see the same load. Per-resource cost is the p50 divided by the
+ * transaction-response entries (every entry of the Bundle: created, matched or updated).
+ *
+ * **Rows: {@link MAX_MEASUREMENTS}, not 500.** One document is one transaction, and a
+ * transaction holds at most MAX_BUNDLE_ENTRIES (200) entries (functions/core/bundle.ts);
+ * every measurement is an entry, besides the patients, units and professionals it names,
+ * so the schema caps a document at MAX_MEASUREMENTS rows (mappings/kommun.matvarden.v1/
+ * schema.ts) and a 500-row CSV is a 400. 500 rows are four documents; the per-resource
+ * cost says what they cost.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Bundle } from '@medplum/fhirtypes';
+import { MAX_BUNDLE_ENTRIES } from '../../functions/core/bundle.ts';
+import { createDynamoDbClient } from '../../functions/store/dynamodb-client.ts';
+import { MAX_MEASUREMENTS } from '../../mappings/kommun.matvarden.v1/schema.ts';
+import { type CommandRecorder, recordCommands } from './api-latency.ts';
+import { createResourceTable, startApi } from './api-server.ts';
+import { type Summary, summarize } from './stats.ts';
+
+export interface IngestBenchOptions {
+  endpoint: string;
+  region: string;
+  iterations: number;
+  warmup: number;
+  /** Rows of the CSV (default and most: MAX_MEASUREMENTS). */
+  rows?: number;
+  stream?: boolean;
+  log: (line: string) => void;
+}
+
+export interface IngestKind {
+  name: string;
+  /** Bytes of the document posted. */
+  bytes: number;
+  /** Entries of the transaction-response Bundle (resources created, matched or updated). */
+  resources: number;
+  /** Of those, created (201). */
+  created: number;
+  ms: Summary;
+  /** p50 / resources, milliseconds. */
+  perResourceP50: number;
+  /** DynamoDB calls of one request, e.g. `Query x6 + TransactWriteItems x16 (1500 items)`. */
+  calls: string;
+}
+
+export interface IngestBenchResult {
+  iterations: number;
+  warmup: number;
+  rows: number;
+  rowsWhyNot500: string;
+  csv: IngestKind;
+  sip: IngestKind;
+}
+
+const SOURCE_SYSTEM = 'SE2120000142-HT02';
+const PERSON_IDS = ['191212121212', '197010634231', '194503152482', '201001012382', '195806212386'];
+const ROW_TYPES: [string, string, string, string, string][] = [
+  // type, value, systolic, diastolic, unit
+  ['blood-pressure', '', '131', '84', 'mmHg'],
+  ['heart-rate', '76', '', '', '/min'],
+  ['oxygen-saturation', '95', '', '', '%'],
+  ['body-temperature', '37,2', '', '', '°C'],
+  ['respiratory-rate', '18', '', '', '/min'],
+  ['body-weight', '61,2', '', '', 'kg'],
+];
+
+/** A measurement CSV of `rows` new rows (ids unique to `round`) for five patients, one unit. */
+export function measurementCsv(rows: number, round: string): string {
+  const header = 'id;personId;time;type;value;systolic;diastolic;unit;measuredBy;unitHsaId;unitName;professionalHsaId;professionalName;comment';
+  const lines = [header];
+  for (let i = 0; i < rows; i++) {
+    const [type, value, systolic, diastolic, unit] = ROW_TYPES[i % ROW_TYPES.length] as (typeof ROW_TYPES)[number];
+    const personId = PERSON_IDS[i % PERSON_IDS.length] as string;
+    const minute = String(i % 60).padStart(2, '0');
+    const hour = String(7 + Math.floor(i / 60)).padStart(2, '0');
+    lines.push(
+      `MV-${round}-${i};${personId};2026-11-23 ${hour}:${minute};${type};${value};${systolic};${diastolic};${unit};staff;SE2120000142-HTJ7;Hemtjänsten Norra;SE2120000142-U4X8;Lena Undersköterska;`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function benchIngest(options: IngestBenchOptions): Promise<IngestBenchResult> {
+  const rows = Math.min(options.rows ?? MAX_MEASUREMENTS, MAX_MEASUREMENTS);
+  const tableName = `bench-ingest-${randomUUID()}`;
+  const client = createDynamoDbClient({ region: options.region, endpoint: options.endpoint });
+  const recorder = recordCommands(client);
+  await createResourceTable(client, tableName, options.stream ?? false);
+  const api = await startApi({ endpoint: options.endpoint, region: options.region, client, tableName });
+  const sipExample = JSON.parse(readFileSync(new URL('../../mappings/examples/sip.v1.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  try {
+    const post = async (format: string, contentType: string, body: string, query = ''): Promise<Bundle> => {
+      const res = await fetch(`${api.fhirBase}/$ingest?format=${format}${query}`, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`$ingest ${format}: ${res.status}: ${text.slice(0, 2000)}`);
+      return JSON.parse(text) as Bundle;
+    };
+    const kinds = {
+      csv: {
+        name: `kommun.matvarden.v1 CSV, ${rows} rows`,
+        body: (round: string) => measurementCsv(rows, round),
+        run: (body: string) => post('kommun.matvarden.v1', 'text/csv; charset=utf-8', body, `&sourceSystem=${SOURCE_SYSTEM}`),
+      },
+      sip: {
+        name: 'sip.v1 document (JSON)',
+        body: (round: string) => JSON.stringify({ ...sipExample, documentId: `SIP-BENCH-${round}` }),
+        run: (body: string) => post('sip.v1', 'application/json', body),
+      },
+    };
+    const samples: Record<keyof typeof kinds, number[]> = { csv: [], sip: [] };
+    const seen: Partial<Record<keyof typeof kinds, { bytes: number; resources: number; created: number; calls: string }>> = {};
+    const order = Object.keys(kinds) as (keyof typeof kinds)[];
+    options.log(`  ${options.warmup} warm-up + ${options.iterations} measured rounds of one CSV (${rows} rows) and one SIP each ...`);
+    for (let round = 0; round < options.warmup + options.iterations; round++) {
+      for (let k = 0; k < order.length; k++) {
+        const key = order[(round + k) % order.length] as keyof typeof kinds;
+        const kind = kinds[key];
+        const body = kind.body(`${round}`);
+        recorder.take();
+        const started = performance.now();
+        const answer = await kind.run(body);
+        const elapsed = performance.now() - started;
+        const sent = recorder.take();
+        if (round < options.warmup) continue;
+        samples[key].push(elapsed);
+        const entries = answer.entry ?? [];
+        seen[key] ??= {
+          bytes: Buffer.byteLength(body),
+          resources: entries.length,
+          created: entries.filter((e) => e.response?.status?.startsWith('201')).length,
+          calls: describeCalls(sent),
+        };
+      }
+    }
+    const result = (key: keyof typeof kinds): IngestKind => {
+      const ms = summarize(samples[key]);
+      const s = seen[key] ?? { bytes: 0, resources: 0, created: 0, calls: '' };
+      return { name: kinds[key].name, ...s, ms, perResourceP50: ms.p50 / Math.max(s.resources, 1) };
+    };
+    return {
+      iterations: options.iterations,
+      warmup: options.warmup,
+      rows,
+      rowsWhyNot500:
+        `one document is one transaction of at most ${MAX_BUNDLE_ENTRIES} entries, and each row is an entry beside the ` +
+        `patients, unit and professional it names, so the schema caps a document at ${MAX_MEASUREMENTS} rows; ` +
+        `500 rows are ${Math.ceil(500 / MAX_MEASUREMENTS)} documents`,
+      csv: result('csv'),
+      sip: result('sip'),
+    };
+  } finally {
+    await api.close();
+    client.destroy();
+  }
+}
+
+export function formatIngestBench(r: IngestBenchResult): string[] {
+  const line = (k: IngestKind) =>
+    `  ${k.name.padEnd(34)} ${`${k.ms.p50.toFixed(1)} / ${k.ms.p95.toFixed(1)}`.padEnd(15)} ` +
+    `${String(k.resources).padStart(3)} resources (${k.created} created), ${k.perResourceP50.toFixed(2)} ms per resource; ` +
+    `${(k.bytes / 1024).toFixed(1)} KB; DynamoDB: ${k.calls}`;
+  return [
+    `Ingest through POST /fhir/$ingest, ms p50 / p95 (${r.iterations} rounds, ${r.warmup} warm-up; each round new documents):`,
+    line(r.csv),
+    line(r.sip),
+    `  CSV rows: ${r.rows}, not 500: ${r.rowsWhyNot500}.`,
+  ];
+}
+
+/** `Query x6 + TransactWriteItems x16 (1500 items)`, in first-seen order. */
+function describeCalls(sent: ReturnType<CommandRecorder['take']>): string {
+  const counts = new Map<string, { calls: number; items: number }>();
+  for (const { name, input } of sent) {
+    const key = name.replace(/Command$/, '');
+    const entry = counts.get(key) ?? { calls: 0, items: 0 };
+    entry.calls++;
+    entry.items += (input as { TransactItems?: unknown[] }).TransactItems?.length ?? 0;
+    counts.set(key, entry);
+  }
+  return [...counts].map(([name, { calls, items }]) => `${name} x${calls}${items > 0 ? ` (${items} items)` : ''}`).join(' + ') || 'none';
+}
