@@ -25,8 +25,8 @@ import type { FhirContext } from '../core/context.ts';
 import { OperationOutcomeError } from '../core/outcomes.ts';
 import { matchesQuery } from '../core/search/match.ts';
 import type { SearchQuery } from '../core/search/types.ts';
-import { VERSION_SK_PREFIX } from '../store/keys.ts';
 import type { StoredVersion, WriteOperation } from '../store/resource-store.ts';
+import { type StreamRecord, isCommittedVersion } from '../store/stream-records.ts';
 import { type CanRead, subscriptionAccess } from './authorization.ts';
 import type { SubscriptionRules } from './config.ts';
 import { resourceKeys } from './match-keys.ts';
@@ -37,23 +37,7 @@ import type { EventInput, SubscriptionStore } from './subscription-store.ts';
 import { topicFires, topicFor } from './topics.ts';
 
 /** The parts of an attribute value read here (DynamoDB JSON, as Lambda and the Streams API give it). */
-export interface StreamAttribute {
-  S?: string;
-  N?: string;
-  BOOL?: boolean;
-}
-
-/** A DynamoDB stream record, as Lambda delivers it and as GetRecords returns it (the fields read here). */
-export interface StreamRecord {
-  eventID?: string;
-  eventName?: string;
-  dynamodb?: {
-    Keys?: Record<string, StreamAttribute>;
-    NewImage?: Record<string, StreamAttribute>;
-    OldImage?: Record<string, StreamAttribute>;
-    SequenceNumber?: string;
-  };
-}
+export type { StreamRecord } from '../store/stream-records.ts';
 
 export interface Logger {
   info(message: string, details?: Record<string, unknown>): void;
@@ -91,10 +75,7 @@ export interface MatchSummary {
  */
 export function committedVersion(record: StreamRecord): StoredVersion | undefined {
   const image = record.dynamodb?.NewImage;
-  if (!(record.dynamodb?.Keys?.sk?.S ?? '').startsWith(VERSION_SK_PREFIX) || !image || image.txId?.S) return undefined;
-  const committed =
-    record.eventName === 'INSERT' || (record.eventName === 'MODIFY' && record.dynamodb?.OldImage?.txId?.S !== undefined);
-  if (!committed) return undefined;
+  if (!image || !isCommittedVersion(record)) return undefined;
   const version: StoredVersion = {
     type: image.type?.S ?? '',
     id: image.id?.S ?? '',
