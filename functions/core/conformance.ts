@@ -8,7 +8,6 @@
  * @see https://hl7.org/fhir/R4/http.html#read
  * @see https://hl7.org/fhir/R4/search.html
  */
-import { gunzipSync } from 'node:zlib';
 import type {
   Bundle,
   BundleEntry,
@@ -18,6 +17,7 @@ import type {
   ValueSet,
 } from '@medplum/fhirtypes';
 import packed from '../../fhir-profiles/generated/samvard-conformance.json' with { type: 'json' };
+import { unpackJson } from './packed-json.ts';
 import type { FhirContext, FhirResult } from './context.ts';
 import { OperationOutcomeError, allOk, badRequest, notFound } from './outcomes.ts';
 import { canonicalUrl } from './profile-registry.ts';
@@ -41,8 +41,7 @@ let resources: ConformanceResource[] | undefined;
 
 function all(): ConformanceResource[] {
   if (!resources) {
-    const json = gunzipSync(Buffer.from((packed as { gzipBase64: string }).gzipBase64, 'base64')).toString('utf8');
-    const bundle = JSON.parse(json) as Bundle<ConformanceResource>;
+    const bundle = unpackJson<Bundle<ConformanceResource>>(packed);
     resources = (bundle.entry ?? [])
       .map((e) => e.resource as ConformanceResource)
       .filter((r) => (SERVED_CONFORMANCE_TYPES as readonly string[]).includes(r.resourceType));
