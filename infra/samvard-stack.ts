@@ -14,7 +14,7 @@ import { Alarms } from './constructs/alarms.ts';
 import { DataTable } from './constructs/data-table.ts';
 import { EventPath } from './constructs/event-path.ts';
 import { FhirHttpApi } from './constructs/fhir-http-api.ts';
-import { SamvardFunction, type TableAccess, functionEntry } from './constructs/samvard-function.ts';
+import { ITEM_READ_WRITE_ACTIONS, SamvardFunction, type TableAccess, functionEntry } from './constructs/samvard-function.ts';
 import { API_SUBSCRIPTION_TABLE_ACCESS, SubscriptionPath } from './constructs/subscription-path.ts';
 
 /**
@@ -25,14 +25,7 @@ import { API_SUBSCRIPTION_TABLE_ACCESS, SubscriptionPath } from './constructs/su
  * a multi-step commit, `store/multi-step-commit.ts`) `dynamodb:UpdateItem`.
  */
 export const API_RESOURCE_TABLE_ACCESS: TableAccess = {
-  table: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-  ],
+  table: [...ITEM_READ_WRITE_ACTIONS],
   indexes: ['dynamodb:Query'],
 };
 

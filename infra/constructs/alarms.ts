@@ -20,6 +20,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { type IKey } from 'aws-cdk-lib/aws-kms';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { acknowledge } from '../nag.ts';
 import { Construct } from 'constructs';
@@ -153,7 +154,7 @@ export class Alarms extends Construct {
       alarm(
         'ChangeEventFailures',
         'Stream batches the change-event publisher gave up on (the failure queue is not empty)',
-        failureQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        queueDepth(failureQueue),
         0,
         [1, 1],
       );
@@ -173,14 +174,14 @@ export class Alarms extends Construct {
       alarm(
         'DeliveryDeadLetters',
         'Subscription notifications failed their last attempt (the delivery dead-letter queue is not empty)',
-        deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        queueDepth(deadLetterQueue),
         0,
         [1, 1],
       );
       alarm(
         'MatcherFailures',
         'Stream batches the subscription matcher gave up on (its failure queue is not empty)',
-        matcherFailureQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        queueDepth(matcherFailureQueue),
         0,
         [1, 1],
       );
@@ -256,11 +257,7 @@ export class Alarms extends Construct {
               props.eventPath.publisher.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum', label: 'lag (ms)' }),
             ],
             right: [
-              props.eventPath.failureQueue.metricApproximateNumberOfMessagesVisible({
-                period: PERIOD,
-                statistic: 'Maximum',
-                label: 'failed batches',
-              }),
+              queueDepth(props.eventPath.failureQueue, 'failed batches'),
             ],
             width: 12,
           }),
@@ -274,16 +271,8 @@ export class Alarms extends Construct {
               props.subscriptionPath.matcher.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum', label: 'matcher lag (ms)' }),
             ],
             right: [
-              props.subscriptionPath.deliveryQueue.metricApproximateNumberOfMessagesVisible({
-                period: PERIOD,
-                statistic: 'Maximum',
-                label: 'pending deliveries',
-              }),
-              props.subscriptionPath.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-                period: PERIOD,
-                statistic: 'Maximum',
-                label: 'dead letters',
-              }),
+              queueDepth(props.subscriptionPath.deliveryQueue, 'pending deliveries'),
+              queueDepth(props.subscriptionPath.deadLetterQueue, 'dead letters'),
             ],
             width: 12,
           }),
@@ -295,6 +284,11 @@ export class Alarms extends Construct {
       ...subscriptionWidgets,
     );
   }
+}
+
+/** The most messages waiting in `queue` in each period. */
+function queueDepth(queue: Queue, label?: string): IMetric {
+  return queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', ...(label ? { label } : {}) });
 }
 
 function capitalize(text: string): string {

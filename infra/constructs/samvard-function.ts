@@ -50,6 +50,19 @@ export interface TableAccess {
   indexes?: string[];
 }
 
+/**
+ * Reading and writing single items and querying the table, as the resource store does
+ * (TransactWriteItems is authorized per item, as PutItem, UpdateItem and DeleteItem).
+ */
+export const ITEM_READ_WRITE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
+
 /** CloudWatch Logs encrypts every log group at rest; a KMS key is the `customerManagedKey` option. */
 export function acknowledgeServiceEncryptedLogs(logGroup: LogGroup): void {
   acknowledge(

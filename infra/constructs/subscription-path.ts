@@ -21,17 +21,17 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { EventSourceMapping, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { VERSION_SK_PREFIX } from '../../functions/store/keys.ts';
 import { subscriptionTable } from '../../functions/store/tables.ts';
 import { readSubscriptionConfig } from '../../functions/subscriptions/config.ts';
 import { acknowledge } from '../nag.ts';
 import { DataTable } from './data-table.ts';
-import { SamvardFunction, type TableAccess, functionEntry } from './samvard-function.ts';
+import { consumeResourceStream, streamFailureQueue } from './resource-stream.ts';
+import { ITEM_READ_WRITE_ACTIONS, SamvardFunction, type TableAccess, functionEntry } from './samvard-function.ts';
 
 /**
  * Attempts per notification when SAMVARD_DELIVERY_MAX_ATTEMPTS is unset (the default of
@@ -50,14 +50,7 @@ export const DELIVERY_FUNCTION_TIMEOUT = Duration.seconds(60);
  * recovery as the API. No index: neither reads type history.
  */
 export const SUBSCRIBER_RESOURCE_TABLE_ACCESS: TableAccess = {
-  table: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-  ],
+  table: [...ITEM_READ_WRITE_ACTIONS],
 };
 
 /**
@@ -69,14 +62,7 @@ export const SUBSCRIBER_RESOURCE_TABLE_ACCESS: TableAccess = {
  * - heartbeat: `dueHeartbeats` (Query) and `claimHeartbeat` (UpdateItem).
  */
 export const MATCHER_SUBSCRIPTION_TABLE_ACCESS: TableAccess = {
-  table: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-  ],
+  table: [...ITEM_READ_WRITE_ACTIONS],
 };
 export const DELIVERY_SUBSCRIPTION_TABLE_ACCESS: TableAccess = { table: ['dynamodb:GetItem'] };
 export const HEARTBEAT_SUBSCRIPTION_TABLE_ACCESS: TableAccess = { table: ['dynamodb:Query', 'dynamodb:UpdateItem'] };
@@ -128,12 +114,7 @@ export class SubscriptionPath extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DELIVERY_MAX_ATTEMPTS },
     });
-    this.matcherFailureQueue = new Queue(this, 'MatchFailures', {
-      retentionPeriod: Duration.days(14),
-      enforceSSL: true,
-      encryption: QueueEncryption.SQS_MANAGED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.matcherFailureQueue = streamFailureQueue(this, 'MatchFailures', 'matcher');
 
     const environment = {
       SAMVARD_RESOURCE_TABLE: resources.table.tableName,
@@ -170,7 +151,6 @@ export class SubscriptionPath extends Construct {
     });
 
     // Tables.
-    this.matcher.grantStreamRead(resources);
     this.matcher.grantTableAccess(resources, SUBSCRIBER_RESOURCE_TABLE_ACCESS);
     this.matcher.grantTableAccess(this.subscriptions, MATCHER_SUBSCRIPTION_TABLE_ACCESS);
     this.delivery.grantTableAccess(resources, SUBSCRIBER_RESOURCE_TABLE_ACCESS);
@@ -184,28 +164,7 @@ export class SubscriptionPath extends Construct {
     send(this.delivery, [this.deliveryQueue, this.deadLetterQueue]);
     send(this.heartbeat, [this.deliveryQueue]);
 
-    this.matcherMapping = this.matcher.addEventSourceMapping('ResourceStream', {
-      eventSourceArn: resources.streamArn,
-      startingPosition: StartingPosition.TRIM_HORIZON,
-      batchSize: 100,
-      maxBatchingWindow: Duration.seconds(1),
-      reportBatchItemFailures: true,
-      bisectBatchOnError: true,
-      retryAttempts: 10,
-      // The stream keeps records 24 hours; give up well before they expire.
-      maxRecordAge: Duration.hours(6),
-      onFailure: new SqsDlq(this.matcherFailureQueue),
-      // The records the matcher treats as changes (`matcher.ts`): version items, inserted
-      // or (multi-step commit) modified. Everything else would only cost invocations.
-      filters: [
-        FilterCriteria.filter({
-          eventName: FilterRule.or('INSERT', 'MODIFY'),
-          dynamodb: { Keys: { sk: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) } } },
-        }),
-      ],
-    });
-    // Lambda checks the role can read the stream when the mapping is created.
-    if (this.matcher.role) this.matcherMapping.node.addDependency(this.matcher.role);
+    this.matcherMapping = consumeResourceStream(this.matcher, resources, this.matcherFailureQueue);
 
     this.delivery.addEventSource(
       new SqsEventSource(this.deliveryQueue, {
@@ -225,11 +184,6 @@ export class SubscriptionPath extends Construct {
       this.deadLetterQueue,
       ['AwsSolutions-SQS3'],
       'This queue is the dead-letter queue of the delivery queue; it is alarmed on depth.',
-    );
-    acknowledge(
-      this.matcherFailureQueue,
-      ['AwsSolutions-SQS3'],
-      'This queue is the on-failure destination of the matcher\'s stream event source mapping, i.e. itself a dead-letter queue; it is alarmed on depth.',
     );
   }
 }

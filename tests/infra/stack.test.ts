@@ -274,12 +274,12 @@ describe('change events (on by default)', () => {
             Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ChangeEventsPublisherLogs'), 'Arn'] },
           },
+          { Effect: 'Allow', Action: 'events:PutEvents', Resource: getAtt(eventPath.bus) },
           {
             Effect: 'Allow',
             Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
             Resource: getAtt(stack.resources.table, 'StreamArn'),
           },
-          { Effect: 'Allow', Action: 'events:PutEvents', Resource: getAtt(eventPath.bus) },
           {
             Effect: 'Allow',
             Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
