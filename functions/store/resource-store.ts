@@ -13,10 +13,10 @@ import {
   TransactWriteItemsCommand,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { OperationOutcomeError, badRequest } from '../core/outcomes.ts';
+import { OperationOutcomeError, badRequest, payloadTooLarge } from '../core/outcomes.ts';
 import { type Change, type Item, type StoredVersion, changeItems, fromItem } from './items.ts';
 import { CURRENT_SK, VERSION_SK_PREFIX, resourcePk, typeHistoryPk, typeHistorySk, versionSk } from './keys.ts';
-import { MAX_TRANSACTION_ITEMS, MultiStepCommit, PrepareConflictError } from './multi-step-commit.ts';
+import { CommitTooLargeError, MAX_TRANSACTION_ITEMS, MultiStepCommit, PrepareConflictError } from './multi-step-commit.ts';
 import { storeFault } from './store-errors.ts';
 import { TYPE_HISTORY_SHARDS } from './tables.ts';
 
@@ -99,6 +99,9 @@ export class ResourceStore {
         return;
       } catch (err) {
         if (err instanceof PrepareConflictError) throw new VersionConflictError(err.changeIndex);
+        if (err instanceof CommitTooLargeError) {
+          throw new OperationOutcomeError(payloadTooLarge(`${changes.length} changes are too many for one atomic commit: ${err.message}`));
+        }
         throw storeFault(err);
       }
     }
@@ -315,9 +318,10 @@ export class ResourceStore {
     return visible;
   }
 
+  /** A multi-step transaction's status and start (not its record of changes). */
   private async readTransaction(txId: string) {
     try {
-      return await this.multiStep.read(txId);
+      return await this.multiStep.readStatus(txId);
     } catch (err) {
       throw storeFault(err);
     }
