@@ -4,20 +4,25 @@
  * A transaction is all or nothing: every entry is planned first (ids assigned, `urn:uuid:`
  * references rewritten, conditions searched), then all writes are committed together by
  * `ResourceStore.commit` (one DynamoDB transaction up to 100 items, a multi-step commit
- * above). A batch runs each entry on its own. Entries run in FHIR's order — DELETE, POST,
+ * above). The conditions of the entries (`ifNoneExist`, conditional update and delete
+ * criteria) are searched once each, several at a time, and the current versions the
+ * writes replace are read in batches (BatchGetItem), so a large transaction is not a
+ * long chain of round trips. A batch runs each entry on its own. Entries run in FHIR's order — DELETE, POST,
  * PUT/PATCH, GET — and answer in the order they came.
  *
  * @see https://hl7.org/fhir/R4/http.html#transaction
  */
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
-import { VersionConflictError } from '../store/resource-store.ts';
+import { type StoredVersion, VersionConflictError } from '../store/resource-store.ts';
 import {
+  type Condition,
   conditionalCreate,
   conditionalDelete,
   conditionalUpdate,
   existingResult,
-  findMatches,
+  findMatchesMany,
+  matchesOf,
   planGuardedCreate,
 } from './conditional.ts';
 import type { FhirContext, FhirResult } from './context.ts';
@@ -44,6 +49,20 @@ import { commitWrites } from './workflow/broker.ts';
 /** Most entries one Bundle may hold; stated in the CapabilityStatement and README. */
 export const MAX_BUNDLE_ENTRIES = 200;
 
+export interface BundleOptions {
+  /**
+   * Most entries, {@link MAX_BUNDLE_ENTRIES} unless said: document ingest allows more
+   * (mappings/ingest.ts `MAX_INGEST_ENTRIES`), as the store commits them just as atomically.
+   */
+  maxEntries?: number;
+  /**
+   * Matches the caller already searched for the entries' conditions, by `conditionKey`
+   * (conditional.ts), as ingest does to skip unchanged resources: used on the first
+   * attempt; a retry after a concurrent change searches again.
+   */
+  matches?: ReadonlyMap<string, Resource[]>;
+}
+
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
 
 interface Parsed {
@@ -60,7 +79,7 @@ interface Parsed {
   resource?: Resource;
 }
 
-export async function processBundle(ctx: FhirContext, body: unknown): Promise<FhirResult> {
+export async function processBundle(ctx: FhirContext, body: unknown, options: BundleOptions = {}): Promise<FhirResult> {
   const bundle = body as Bundle;
   if (typeof body !== 'object' || body === null || bundle.resourceType !== 'Bundle') {
     throw new OperationOutcomeError(badRequest('POST [base] takes a Bundle', ['resourceType']));
@@ -69,15 +88,16 @@ export async function processBundle(ctx: FhirContext, body: unknown): Promise<Fh
     throw new OperationOutcomeError(badRequest(`Bundle.type must be transaction or batch, not ${bundle.type}`, ['Bundle.type']));
   }
   const entries = bundle.entry ?? [];
-  if (entries.length > MAX_BUNDLE_ENTRIES) {
+  const maxEntries = options.maxEntries ?? MAX_BUNDLE_ENTRIES;
+  if (entries.length > maxEntries) {
     throw new OperationOutcomeError(
-      payloadTooLarge(`The Bundle has ${entries.length} entries; samvard processes at most ${MAX_BUNDLE_ENTRIES}`),
+      payloadTooLarge(`The Bundle has ${entries.length} entries; samvard processes at most ${maxEntries}`),
     );
   }
-  return bundle.type === 'transaction' ? transaction(ctx, entries) : batch(ctx, entries);
+  return bundle.type === 'transaction' ? transaction(ctx, entries, options.matches) : batch(ctx, entries);
 }
 
-async function transaction(ctx: FhirContext, entries: BundleEntry[]): Promise<FhirResult> {
+async function transaction(ctx: FhirContext, entries: BundleEntry[], known?: ReadonlyMap<string, Resource[]>): Promise<FhirResult> {
   const parsed = entries.map((entry, index) => parseEntry(entry, index));
   const seen = new Set<string>();
   for (const p of parsed) {
@@ -91,7 +111,7 @@ async function transaction(ctx: FhirContext, entries: BundleEntry[]): Promise<Fh
 
   for (let attempt = 1; ; attempt++) {
     try {
-      return await commitTransaction(ctx, parsed);
+      return await commitTransaction(ctx, parsed, attempt === 1 ? known : undefined);
     } catch (err) {
       // A concurrent writer changed something we planned on: plan again from fresh reads.
       if (!(err instanceof VersionConflictError) || attempt >= 3) {
@@ -104,17 +124,21 @@ async function transaction(ctx: FhirContext, entries: BundleEntry[]): Promise<Fh
   }
 }
 
-async function commitTransaction(ctx: FhirContext, parsed: Parsed[]): Promise<FhirResult> {
+async function commitTransaction(ctx: FhirContext, parsed: Parsed[], known?: ReadonlyMap<string, Resource[]>): Promise<FhirResult> {
   const ordered = [...parsed].sort((a, b) => (ORDER[a.method] ?? 9) - (ORDER[b.method] ?? 9) || a.index - b.index);
+  // 0. Every condition of the transaction searched once, several at a time.
+  const conditions = await findMatchesMany(ctx, conditionsOf(ordered), known);
   // 1. ids for everything that will be created, so references can be rewritten first.
   const idMap = new Map<string, string>();
   const existing = new Map<number, Resource>();
   const createIds = new Map<number, string>();
+  /** PUTs whose id was made up here: nothing is stored under it, so there is nothing to read. */
+  const newIds = new Set<number>();
   for (const p of ordered) {
     if (p.method !== 'POST') continue;
     let id: string = randomUUID();
     if (p.ifNoneExist) {
-      const matches = await findMatches(ctx, p.type, p.ifNoneExist);
+      const matches = matchesOf(conditions, p.type, p.ifNoneExist);
       if (matches.length > 1) throw entryError(p, preconditionFailed(`ifNoneExist "${p.ifNoneExist}" matches more than one ${p.type}`));
       if (matches[0]) {
         existing.set(p.index, matches[0]);
@@ -126,13 +150,21 @@ async function commitTransaction(ctx: FhirContext, parsed: Parsed[]): Promise<Fh
   }
   for (const p of ordered) {
     if (p.method === 'PUT' && p.criteria) {
-      const matches = await findMatches(ctx, p.type, p.criteria);
+      const matches = matchesOf(conditions, p.type, p.criteria);
       if (matches.length > 1) throw entryError(p, preconditionFailed(`"${p.criteria}" matches more than one ${p.type}`));
+      const made = matches[0] === undefined && p.resource?.id === undefined;
       p.id = matches[0]?.id ?? (p.resource?.id as string | undefined) ?? randomUUID();
+      if (made) newIds.add(p.index);
       if (p.fullUrl) idMap.set(p.fullUrl, `${p.type}/${p.id}`);
     }
     if (p.method === 'PUT' && p.id && p.fullUrl?.startsWith('urn:uuid:')) idMap.set(p.fullUrl, `${p.type}/${p.id}`);
   }
+  // 1b. The current versions of what PUT and DELETE replace, read in batches.
+  const current = await readCurrents(ctx, ordered.filter((p) => (p.method === 'PUT' || p.method === 'DELETE') && p.id && !newIds.has(p.index)));
+  const readCurrent = async (type: string, id: string): Promise<StoredVersion | undefined> => {
+    const ref = `${type}/${id}`;
+    return current.fetched.has(ref) ? current.versions.get(ref) : ctx.store.readCurrent(type, id);
+  };
 
   // 2. Plan every write against the current versions.
   const plans: PlannedWrite[] = [];
@@ -156,7 +188,7 @@ async function commitTransaction(ctx: FhirContext, parsed: Parsed[]): Promise<Fh
         results.set(p.index, plan.result);
       } else if (p.method === 'PUT' || p.method === 'PATCH' || p.method === 'DELETE') {
         if (p.method === 'DELETE' && p.criteria) {
-          const matches = await findMatches(ctx, p.type, p.criteria);
+          const matches = matchesOf(conditions, p.type, p.criteria);
           if (matches.length > 1) throw new OperationOutcomeError(preconditionFailed(`"${p.criteria}" matches more than one ${p.type}`));
           if (!matches[0]) {
             results.set(p.index, { outcome: allOk('Nothing matched; nothing was deleted') });
@@ -166,7 +198,8 @@ async function commitTransaction(ctx: FhirContext, parsed: Parsed[]): Promise<Fh
         }
         // A conditional update's body need not carry the id: it is the match's, or a new one.
         const body = p.method === 'PUT' && p.criteria && resource && resource.id === undefined ? { ...resource, id: p.id } : resource;
-        const plan = await planInstanceWrite(ctx, p, body);
+        const known = newIds.has(p.index) ? { current: undefined } : p.id ? { current: await readCurrent(p.type, p.id) } : undefined;
+        const plan = await planInstanceWrite(ctx, p, body, known);
         if (plan) plans.push(plan);
         results.set(p.index, plan?.result ?? { outcome: allOk(`${p.type}/${p.id} was already deleted`) });
       }
@@ -191,10 +224,40 @@ function plainCreate(ctx: FhirContext, type: string, id: string, resource: Resou
   return { change: { next: stored, previous: undefined }, result: { outcome: createdOutcome(), ...resultOf(stored) } };
 }
 
-async function planInstanceWrite(ctx: FhirContext, p: Parsed, resource: Resource | undefined): Promise<PlannedWrite | undefined> {
+/** The conditions of a transaction's entries: conditional creates, updates and deletes. */
+function conditionsOf(parsed: Parsed[]): Condition[] {
+  const conditions: Condition[] = [];
+  for (const p of parsed) {
+    if (p.method === 'POST' && p.ifNoneExist) conditions.push({ type: p.type, criteria: p.ifNoneExist });
+    if ((p.method === 'PUT' || p.method === 'DELETE') && p.criteria) conditions.push({ type: p.type, criteria: p.criteria });
+  }
+  return conditions;
+}
+
+const READ_BATCH_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/**
+ * The current versions of the entries' resources, in BatchGetItems (through the caller's
+ * view of the store, as single reads would go). `fetched` says which were asked for; an
+ * id that is not a valid id is left to the entry's own read and error.
+ */
+async function readCurrents(ctx: FhirContext, parsed: Parsed[]): Promise<{ fetched: Set<string>; versions: Map<string, StoredVersion> }> {
+  const refs = parsed.filter((p) => READ_BATCH_ID.test(p.id as string)).map((p) => ({ type: p.type, id: p.id as string }));
+  const fetched = new Set(refs.map((r) => `${r.type}/${r.id}`));
+  if (refs.length < 2) return { fetched: new Set(), versions: new Map() };
+  const versions = new Map((await ctx.store.readCurrentMany(refs)).map((v) => [`${v.type}/${v.id}`, v]));
+  return { fetched, versions };
+}
+
+async function planInstanceWrite(
+  ctx: FhirContext,
+  p: Parsed,
+  resource: Resource | undefined,
+  known?: { current: StoredVersion | undefined },
+): Promise<PlannedWrite | undefined> {
   assertServedType(p.type);
   const ref = `${p.type}/${p.id}`;
-  const current = await ctx.store.readCurrent(p.type, p.id as string);
+  const current = known ? known.current : await ctx.store.readCurrent(p.type, p.id as string);
   checkIfMatch(p.ifMatch, current, ref);
   if (p.method === 'DELETE') {
     if (!current) throw new OperationOutcomeError(notFound(`${ref} not found`));

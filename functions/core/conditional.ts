@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { type GuardItem, VersionConflictError } from '../store/resource-store.ts';
+import { mapConcurrently } from './concurrency.ts';
 import type { FhirContext } from './context.ts';
 import { deleteResource, updateResource } from './crud.ts';
 import { OperationOutcomeError, allOk, badRequest, conflict, createdOutcome, preconditionFailed } from './outcomes.ts';
@@ -32,6 +33,59 @@ export async function findMatches(ctx: FhirContext, type: string, criteria: stri
   // Criteria the server does not understand would match too much: always strict.
   const query = { ...parseSearchQuery(type, params, { strict: true }), count: limit };
   return (await runSearch(ctx.store, query)).matches;
+}
+
+/** Conditions searched at once by {@link findMatchesMany}. */
+export const CONDITION_CONCURRENCY = 8;
+
+/** A condition: the type and the criteria of a conditional create, update or delete. */
+export interface Condition {
+  type: string;
+  criteria: string;
+}
+
+/** One condition's answer: its matches (at most two), or the error its search raised. */
+export type ConditionResult = { matches: Resource[] } | { error: unknown };
+
+/** The key of a condition in {@link findMatchesMany}'s answer: `Type?criteria`. */
+export const conditionKey = (type: string, criteria: string): string => `${type}?${criteria.replace(/^\?/, '')}`;
+
+/**
+ * {@link findMatches} for many conditions: each distinct one searched once,
+ * {@link CONDITION_CONCURRENCY} at a time (a transaction or a document names many; one at a
+ * time their round trips add up). `known` holds answers the caller already has, by
+ * {@link conditionKey}; they are not searched again. An error is kept per condition, for
+ * the caller to raise where that condition is used.
+ */
+export async function findMatchesMany(
+  ctx: FhirContext,
+  conditions: Condition[],
+  known?: ReadonlyMap<string, Resource[]>,
+): Promise<Map<string, ConditionResult>> {
+  const results = new Map<string, ConditionResult>();
+  const todo = new Map<string, Condition>();
+  for (const c of conditions) {
+    const k = conditionKey(c.type, c.criteria);
+    const have = known?.get(k);
+    if (have) results.set(k, { matches: have });
+    else todo.set(k, c);
+  }
+  await mapConcurrently([...todo], CONDITION_CONCURRENCY, async ([k, c]) => {
+    try {
+      results.set(k, { matches: await findMatches(ctx, c.type, c.criteria) });
+    } catch (error) {
+      results.set(k, { error });
+    }
+  });
+  return results;
+}
+
+/** The matches of a condition from {@link findMatchesMany}'s answer; throws its search's error. */
+export function matchesOf(results: ReadonlyMap<string, ConditionResult>, type: string, criteria: string): Resource[] {
+  const result = results.get(conditionKey(type, criteria));
+  if (!result) throw new Error(`Condition ${conditionKey(type, criteria)} was not searched`);
+  if ('error' in result) throw result.error;
+  return result.matches;
 }
 
 /** Either the one existing match, or a planned create guarded against racing duplicates. */
