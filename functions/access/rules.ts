@@ -10,6 +10,7 @@
  * | # | rule | when | decision |
  * | - | --- | --- | --- |
  * | 0 | `own-subscription` / `others-subscription` | a Subscription: the caller's care provider (or patient) created it | allow / deny |
+ * | 0b | `own-endpoint` / `others-endpoint` | an Endpoint (it holds the signing secret of its organisation's party notifications): the caller's care provider created it | allow / deny |
  * | 1 | `not-patient-data` | the type is not patient data (Organization, Practitioner, PractitionerRole: outside the Patient compartment) | allow |
  * | 2 | `own-record` / `other-patient` | patient token: the resource is about the token's patient | allow / deny |
  * | 3 | `own-log` / `log-of-others` | AuditEvent, care provider token: the access was made by the caller's care provider | allow / deny |
@@ -39,6 +40,8 @@ import type { Caller } from '../auth/caller.ts';
 export type Rule =
   | 'own-subscription'
   | 'others-subscription'
+  | 'own-endpoint'
+  | 'others-endpoint'
   | 'not-patient-data'
   | 'own-record'
   | 'other-patient'
@@ -146,6 +149,10 @@ export function decideRead(caller: Caller, resource: ResourceFacts, facts: Patie
         : isOwnDocumentation(caller, resource);
     return mine ? allow('own-subscription') : deny('others-subscription');
   }
+  if (resource.type === 'Endpoint') {
+    // Its secret signs the organisation's notifications (functions/subscriptions/party-channel.ts).
+    return caller.kind !== 'patient' && isOwnDocumentation(caller, resource) ? allow('own-endpoint') : deny('others-endpoint');
+  }
   if (!resource.patientData) return allow('not-patient-data');
   if (caller.kind === 'patient') {
     return resource.patient !== undefined && resource.patient === caller.patient
@@ -187,6 +194,7 @@ export function decideChange(
   if (current.isBlock && caller.kind !== 'patient') return deny('patient-lifts-block');
   switch (read.rule) {
     case 'own-subscription':
+    case 'own-endpoint':
     case 'not-patient-data':
     case 'own-documentation':
       return read;

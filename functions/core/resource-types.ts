@@ -4,6 +4,9 @@ export const SERVED_RESOURCE_TYPES = [
   'CarePlan',
   'CareTeam',
   'Consent',
+  // An organisation's notification endpoint for the workflow broker's party notifications
+  // (functions/subscriptions/party-channel.ts, docs/workflow.md).
+  'Endpoint',
   'Observation',
   'Organization',
   'Patient',

@@ -16,6 +16,11 @@
  *   dead-lettered without a POST; the events stay readable through `$events`, and the
  *   subscriber resumes by setting the status back to `requested`.
  * Delivery is at least once: a receiver recognises a repeat by its event number.
+ *
+ * A party channel (`Organization/<id>`, party-channel.ts) is delivered by the same code:
+ * its Endpoint is read when sending instead of a Subscription (`active`: sent; `suspended`:
+ * retried; `error`: dead-lettered; gone, `off` or unusable: dropped), and after the last
+ * failed attempt the Endpoint goes to `error`.
  */
 import type { Subscription } from '@medplum/fhirtypes';
 import type { FhirContext } from '../core/context.ts';
@@ -23,6 +28,8 @@ import type { StoredVersion } from '../store/resource-store.ts';
 import type { DeliverySettings, SubscriptionRules } from './config.ts';
 import type { Logger } from './matcher.ts';
 import { notificationBundle, type NotificationType } from './notification.ts';
+import { channelReference, partyOrganizationOf } from './channels.ts';
+import { markEndpointError, readPartyChannel } from './party-channel.ts';
 import { type DeliveryMessage, type DeliveryQueue, describeMessage } from './queue.ts';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.ts';
 import { setSubscriptionStatus } from './status.ts';
@@ -74,8 +81,57 @@ interface Notification {
   eventNumber?: number;
 }
 
+/** Where a message goes, as read when sending it. */
+interface Target {
+  compiled: CompiledSubscription;
+  secret: string;
+  /** After a 2xx (a handshake activates the subscription). */
+  delivered?: () => Promise<void>;
+  /** After the last failed attempt: the channel goes to `error` with `text`. */
+  markError: (text: string) => Promise<void>;
+}
+
 /** Delivers one message once; see the module comment for what the result means. */
 export async function deliver(message: DeliveryMessage, deps: DeliveryDependencies): Promise<DeliveryResult> {
+  const organizationId = partyOrganizationOf(message.subscriptionId);
+  const target = organizationId !== undefined ? await partyTarget(message, organizationId, deps) : await subscriptionTarget(message, deps);
+  if ('outcome' in target) return target;
+
+  const notification = await buildNotification(message, target.compiled, deps);
+  if (!notification) return { outcome: 'dropped', reason: 'event no longer logged (expired)' };
+
+  const error = await post(target.compiled, target.secret, notification, message, deps);
+  if (error === undefined) {
+    await target.delivered?.();
+    return { outcome: 'delivered', status: 200 };
+  }
+  return failed(message, error, deps, target);
+}
+
+/** A party channel's target: its organisation's notification Endpoint as it is now. */
+async function partyTarget(message: DeliveryMessage, organizationId: string, deps: DeliveryDependencies): Promise<Target | DeliveryResult> {
+  if (message.kind !== 'event') return { outcome: 'dropped', reason: 'party channels have events only' };
+  const channel = await readPartyChannel(deps.ctx.store, organizationId, deps.rules);
+  switch (channel.state) {
+    case 'none':
+      return { outcome: 'dropped', reason: channel.reason };
+    case 'error':
+      return { outcome: 'dead', reason: `${channel.reason}: an earlier notification failed its last attempt` };
+    case 'suspended':
+      return failed(message, channel.reason, deps, undefined);
+    default:
+      return {
+        compiled: channel.compiled,
+        secret: channel.secret,
+        markError: async (text) => {
+          await markEndpointError(deps.ctx, channel.endpointId, channel.endpointVersion, `Delivery to the endpoint failed (${new Date().toISOString()}): ${text}`);
+        },
+      };
+  }
+}
+
+/** A Subscription's target, or what to do instead when its status says so. */
+async function subscriptionTarget(message: DeliveryMessage, deps: DeliveryDependencies): Promise<Target | DeliveryResult> {
   const current =
     deps.cache && message.kind !== 'handshake'
       ? await deps.cache.read(deps.ctx, message.subscriptionId)
@@ -103,40 +159,44 @@ export async function deliver(message: DeliveryMessage, deps: DeliveryDependenci
   } else if (status === 'requested') {
     // Being re-verified (handshake): wait for it rather than send to an unconfirmed endpoint.
     if (message.kind === 'heartbeat') return { outcome: 'dropped', reason: 'subscription not active' };
-    return failed(message, 'subscription awaits its handshake', deps, false);
+    return failed(message, 'subscription awaits its handshake', deps, undefined);
   }
-
-  const notification = await buildNotification(message, compiled, deps);
-  if (!notification) return { outcome: 'dropped', reason: 'event no longer logged (expired)' };
-
-  const error = await post(compiled, subscriptionSecret(subscription) ?? '', notification, message, deps);
-  if (error === undefined) {
-    if (message.kind === 'handshake') {
-      await setSubscriptionStatus(deps.ctx, compiled.id, { to: 'active', from: ['requested'], version: current.version });
-    }
-    return { outcome: 'delivered', status: 200 };
-  }
-  return failed(message, error, deps, true);
+  return {
+    compiled,
+    secret: subscriptionSecret(subscription) ?? '',
+    ...(message.kind === 'handshake'
+      ? {
+          delivered: async () => {
+            await setSubscriptionStatus(deps.ctx, compiled.id, { to: 'active', from: ['requested'], version: current.version });
+          },
+        }
+      : {}),
+    markError: async (text) => {
+      await setSubscriptionStatus(deps.ctx, compiled.id, {
+        to: 'error',
+        from: ['requested', 'active'],
+        error: `Delivery to the endpoint failed (${new Date().toISOString()}): ${text}`,
+      });
+    },
+  };
 }
 
-/** The result of a failed attempt: retry with backoff, or (last attempt) dead and `error`. */
+/**
+ * The result of a failed attempt: retry with backoff, or (last attempt) dead, and the
+ * channel to `error` when its endpoint failed (`target`; undefined when the message only
+ * waited for its channel).
+ */
 async function failed(
   message: DeliveryMessage,
   reason: string,
   deps: DeliveryDependencies,
-  endpointFailed: boolean,
+  target: Target | undefined,
 ): Promise<DeliveryResult> {
   if (message.attempt < deps.settings.maxAttempts) {
     return { outcome: 'retry', delayMs: backoffDelay(message.attempt, deps.settings), reason };
   }
   const text = `${describeMessage(message)} failed ${message.attempt} times; last: ${reason}`;
-  if (endpointFailed) {
-    await setSubscriptionStatus(deps.ctx, message.subscriptionId, {
-      to: 'error',
-      from: ['requested', 'active'],
-      error: `Delivery to the endpoint failed (${new Date().toISOString()}): ${text}`,
-    });
-  }
+  await target?.markError(text);
   return { outcome: 'dead', reason: text };
 }
 
@@ -217,7 +277,7 @@ async function post(
   const timestamp = Math.floor((deps.now?.() ?? new Date()).getTime() / 1000);
   if (notification.body !== '') headers.set('Content-Type', compiled.contentType ?? 'application/fhir+json');
   headers.set(SIGNATURE_HEADER, signatureHeader(secret, notification.body, timestamp));
-  headers.set('X-Samvard-Subscription', `Subscription/${compiled.id}`);
+  headers.set('X-Samvard-Subscription', channelReference(compiled.id));
   headers.set('X-Samvard-Notification-Type', notification.type);
   if (notification.eventNumber !== undefined) headers.set('X-Samvard-Event-Number', String(notification.eventNumber));
   headers.set('X-Samvard-Delivery-Attempt', String(message.attempt));

@@ -13,8 +13,12 @@
  * 3. Every other version: look up the subscriptions filed under its match keys
  *    (`match-keys.ts`; each partition read once per batch), and keep those whose topic
  *    fires, whose filter matches (`matchesQuery`) and whose owner may read it (`canRead`).
- * 4. Number the events per subscription (`SubscriptionStore.recordEvents`: consecutive,
- *    and a change seen again keeps its number) and queue one delivery per event.
+ *    Party notifications are found beside them (`party-matcher.ts`): a Task, ServiceRequest,
+ *    CarePlan or CareTeam version gives an event to each party organisation with an
+ *    active notification Endpoint that may read it, on its channel `Organization/<id>`.
+ * 4. Number the events per channel (subscription or party channel;
+ *    `SubscriptionStore.recordEvents`: consecutive, and a change seen again keeps its
+ *    number) and queue one delivery per event.
  *
  * Everything is idempotent, so a batch that fails is simply processed again (at least
  * once): a retried change keeps its event number and is delivered again, which a
@@ -33,6 +37,7 @@ import { resourceKeys } from './match-keys.ts';
 import type { DeliveryMessage, DeliveryQueue } from './queue.ts';
 import { setSubscriptionStatus } from './status.ts';
 import { type CompiledSubscription, compileSubscription, parseFilter } from './subscription-model.ts';
+import { type ChannelEvent, PartyMatcher } from './party-matcher.ts';
 import type { EventInput, SubscriptionStore } from './subscription-store.ts';
 import { topicFires, topicFor } from './topics.ts';
 
@@ -102,13 +107,22 @@ export async function processChangeRecords(records: StreamRecord[], deps: Matche
 
   // Matched concurrently; the events keep the order of the stream.
   const matcher = new BatchMatcher(deps);
+  const parties = new PartyMatcher({
+    store: deps.ctx.store,
+    rules: deps.rules,
+    canRead: deps.canRead ?? subscriptionAccess().canRead,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
   const changes = versions.filter((v) => v.type !== 'Subscription');
-  const results = await mapConcurrently(changes, MATCH_CONCURRENCY, (v) => matcher.match(v));
+  const results = await mapConcurrently(changes, MATCH_CONCURRENCY, async (v) => {
+    const previous = previousVersion(v, deps);
+    return [...(await matcher.match(v, previous)), ...(await parties.match(v, previous))];
+  });
   const bySubscription = new Map<string, EventInput[]>();
-  for (const { subscription, event } of results.flat()) {
-    const list = bySubscription.get(subscription.id) ?? [];
+  for (const { channel, event } of results.flat()) {
+    const list = bySubscription.get(channel) ?? [];
     list.push(event);
-    bySubscription.set(subscription.id, list);
+    bySubscription.set(channel, list);
   }
 
   const now = deps.now?.() ?? new Date();
@@ -122,6 +136,16 @@ export async function processChangeRecords(records: StreamRecord[], deps: Matche
   if (messages.length > 0) await deps.queue.send(messages);
   summary.events = messages.length;
   return summary;
+}
+
+/** Reads the version before `v` at most once, when first asked. */
+function previousVersion(v: StoredVersion, deps: MatcherDependencies): () => Promise<Resource | undefined> {
+  let previous: Promise<Resource | undefined> | undefined;
+  return () => {
+    previous ??=
+      v.version > 1 ? deps.ctx.store.readVersion(v.type, v.id, v.version - 1).then((p) => p?.resource) : Promise.resolve(undefined);
+    return previous;
+  };
 }
 
 /** `f` over `items`, at most `limit` at a time; the results in the order of `items`. */
@@ -179,15 +203,7 @@ class BatchMatcher {
     this.canRead = deps.canRead ?? subscriptionAccess().canRead;
   }
 
-  async match(v: StoredVersion): Promise<{ subscription: CompiledSubscription; event: EventInput }[]> {
-    let previous: Promise<Resource | undefined> | undefined;
-    const previousResource = (): Promise<Resource | undefined> => {
-      previous ??=
-        v.version > 1
-          ? this.deps.ctx.store.readVersion(v.type, v.id, v.version - 1).then((p) => p?.resource)
-          : Promise.resolve(undefined);
-      return previous;
-    };
+  async match(v: StoredVersion, previousResource: () => Promise<Resource | undefined>): Promise<ChannelEvent[]> {
     // A deletion is matched against what was deleted.
     let inUse = this.params.get(v.type);
     if (!inUse) {
@@ -200,7 +216,7 @@ class BatchMatcher {
     if (!subject) return [];
     const candidates = await this.candidates(v.type, resourceKeys(subject, params));
     const now = (this.deps.now?.() ?? new Date()).toISOString();
-    const matched: { subscription: CompiledSubscription; event: EventInput }[] = [];
+    const matched: ChannelEvent[] = [];
     for (const subscription of candidates) {
       if (subscription.end && subscription.end < now) continue;
       if (subscription.kind === 'topic') {
@@ -216,7 +232,7 @@ class BatchMatcher {
       const subscriber = { subscriptionId: subscription.id, ...(subscription.owner ? { owner: subscription.owner } : {}) };
       if (!(await this.canRead(subscriber, subject))) continue;
       matched.push({
-        subscription,
+        channel: subscription.id,
         event: {
           timestamp: v.lastUpdated,
           focus: { type: v.type, id: v.id, version: v.version },

@@ -9,6 +9,9 @@
  * focus resource (with the resource for `full-resource`). The same shape answers
  * `$events` (type `query-event`) and, in a `searchset`, `$status` (type `query-status`).
  *
+ * A party channel (party-channel.ts) is named `Organization/<id>` where a subscription's
+ * reference would be: its notifications otherwise look the same.
+ *
  * Classic R4 subscriptions: the body is the resource that matched (when `channel.payload`
  * is set), or empty.
  *
@@ -17,6 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
+import { channelReference } from './channels.ts';
 import type { PayloadContent, SubscriptionStatusCode } from './subscription-model.ts';
 import type { SubscriptionEvent } from './subscription-store.ts';
 
@@ -51,7 +55,7 @@ export interface NotificationEvent {
 /** The SubscriptionStatus as R4 Parameters. */
 export function statusParameters(input: StatusInput): Parameters {
   const parameter: ParametersParameter[] = [
-    { name: 'subscription', valueReference: { reference: `${input.baseUrl}/Subscription/${input.subscriptionId}` } },
+    { name: 'subscription', valueReference: { reference: `${input.baseUrl}/${channelReference(input.subscriptionId)}` } },
   ];
   // The topic SHOULD NOT be present with `empty` payloads.
   if (input.topic && input.content !== 'empty') parameter.push({ name: 'topic', valueCanonical: input.topic });
@@ -88,7 +92,7 @@ function statusEntry(input: StatusInput): BundleEntry {
   return {
     fullUrl: `urn:uuid:${status.id}`,
     resource: status,
-    request: { method: 'GET', url: `${input.baseUrl}/Subscription/${input.subscriptionId}/$status` },
+    request: { method: 'GET', url: `${input.baseUrl}/${channelReference(input.subscriptionId)}/$status` },
     response: { status: '200' },
   };
 }

@@ -25,7 +25,7 @@ import { topicFor } from './topics.ts';
 export const MAX_EVENTS_PER_REQUEST = 100;
 const CONTENTS: readonly string[] = ['empty', 'id-only', 'full-resource'];
 
-type Params = [string, string][];
+export type Params = [string, string][];
 
 /** `GET [base]/Subscription/[id]/$status` */
 export async function subscriptionStatus(ctx: FhirContext, subscriptions: SubscriptionStore, id: string): Promise<FhirResult> {
@@ -62,6 +62,23 @@ export async function subscriptionEvents(
 ): Promise<FhirResult> {
   const subscription = await readSubscription(ctx, id);
   const status = await statusOf(ctx, subscriptions, subscription);
+  return { outcome: allOk(), resource: await eventsBundle(ctx, subscriptions, status, params, canRead, ownerOf(subscription)) };
+}
+
+/**
+ * The `$events` answer of a channel (a Subscription, or a party channel: party-operations.ts)
+ * whose status is `status`: its logged events in the asked range, each focus only when
+ * `canRead` lets the channel's `owner` read it now.
+ */
+export async function eventsBundle(
+  ctx: FhirContext,
+  subscriptions: SubscriptionStore,
+  status: StatusInput,
+  params: Params,
+  canRead: CanRead,
+  owner: string | undefined,
+): Promise<Bundle> {
+  const id = status.subscriptionId;
   const param = (name: string): string | undefined => params.find(([k]) => k === name)?.[1];
   const since = eventNumber('eventsSinceNumber', param('eventsSinceNumber')) ?? 1;
   const until = eventNumber('eventsUntilNumber', param('eventsUntilNumber')) ?? status.eventsSinceSubscriptionStart;
@@ -71,7 +88,6 @@ export async function subscriptionEvents(
   }
   const content = (contentParam as PayloadContent | undefined) ?? status.content;
   const events = await subscriptions.readEvents(id, since, until, MAX_EVENTS_PER_REQUEST);
-  const owner = ownerOf(subscription);
   const items: NotificationEvent[] = await Promise.all(
     events.map(async (event) => {
       if (content === 'empty') return { event };
@@ -83,8 +99,7 @@ export async function subscriptionEvents(
       return { event, readable: allowed, ...(allowed && version?.resource ? { resource: version.resource } : {}) };
     }),
   );
-  const bundle = notificationBundle({ ...status, content, type: 'query-event', events: items });
-  return { outcome: allOk(), resource: bundle };
+  return notificationBundle({ ...status, content, type: 'query-event', events: items });
 }
 
 async function readSubscription(ctx: FhirContext, id: string): Promise<Subscription> {

@@ -8,8 +8,10 @@
  * in a queue; an event message carries only its number and the reference of the version
  * that changed.
  */
+import { channelReference } from './channels.ts';
 import type { SubscriptionEvent } from './subscription-store.ts';
 
+/** `subscriptionId` names the channel: a Subscription's id or a party channel `Organization/<id>` (channels.ts). */
 export type DeliveryMessage =
   /** The handshake of a `requested` topic-based subscription (this version of it). */
   | { kind: 'handshake'; subscriptionId: string; subscriptionVersion: number; attempt: number }
@@ -54,5 +56,5 @@ export function parseDeliveryMessage(body: string): DeliveryMessage {
 /** A short stable description for logs. */
 export function describeMessage(m: DeliveryMessage): string {
   const what = m.kind === 'event' ? `event ${m.eventNumber}` : m.kind;
-  return `Subscription/${m.subscriptionId} ${what} (attempt ${m.attempt})`;
+  return `${channelReference(m.subscriptionId)} ${what} (attempt ${m.attempt})`;
 }

@@ -5,12 +5,18 @@
  * `$status` and `$events`. Registered by `functions/http/app.ts` before the generic
  * routes; read, search, history and delete are the generic ones.
  *
+ * Likewise for the notification Endpoints of party channels (party-channel.ts): create
+ * and update of an Endpoint go through `prepareEndpointWrite` (checked, secret kept or
+ * generated), PATCH is refused, and an organisation reads its channel's `$status` and
+ * `$events` at `Organization/<id>/$status` and `Organization/<id>/$events`
+ * (party-operations.ts).
+ *
  * Any other path that writes Subscriptions (transaction Bundles, PATCH) should call
  * {@link prepareSubscriptionWrite} too; what gets past it anyway is checked again by
  * the matcher, which marks a subscription it cannot serve `error`.
  */
 import { randomBytes } from 'node:crypto';
-import type { Extension, Subscription } from '@medplum/fhirtypes';
+import type { Endpoint, Extension, Subscription } from '@medplum/fhirtypes';
 import type { Context, Hono } from 'hono';
 import type { FhirContext, FhirResult } from '../core/context.ts';
 import { createResource, updateResource } from '../core/crud.ts';
@@ -22,6 +28,8 @@ import { readJsonBody } from '../http/request-body.ts';
 import { subscriptionAccess } from './authorization.ts';
 import { type SubscriptionRules, readSubscriptionConfig, subscriptionRules } from './config.ts';
 import { subscriptionEvents, subscriptionStatus, subscriptionStatuses } from './operations.ts';
+import { prepareEndpointWrite } from './party-channel.ts';
+import { partyEvents, partyStatus } from './party-operations.ts';
 import { OWNER_URL, SECRET_URL, compileSubscription, subscriptionSecret } from './subscription-model.ts';
 import { SubscriptionStore } from './subscription-store.ts';
 
@@ -101,6 +109,33 @@ export function registerSubscriptionRoutes(app: Hono, { fhirContext, respond }: 
   );
   app.on(['GET', 'POST'], `/fhir/Subscription/${ID}/${EVENTS}`, async (c) =>
     respond(c, await subscriptionEvents(fhirContext(c), apiOptions().subscriptions, c.req.param('id'), params(c))),
+  );
+
+  app.post('/fhir/Endpoint', async (c) => {
+    const body = prepareEndpointWrite(await readJsonBody(c), undefined, apiOptions().rules);
+    return respond(c, await createResource(fhirContext(c), 'Endpoint', body), true);
+  });
+  app.put(`/fhir/Endpoint/${ID}`, async (c) => {
+    const ctx = fhirContext(c);
+    const id = c.req.param('id');
+    const ifMatch = parseIfMatch(c.req.header('If-Match'));
+    const current = await ctx.store.readCurrent('Endpoint', id);
+    const previous = current?.operation === 'delete' ? undefined : (current?.resource as Endpoint | undefined);
+    const body = prepareEndpointWrite(await readJsonBody(c), previous, apiOptions().rules);
+    return respond(c, await updateResource(ctx, 'Endpoint', id, body, ifMatch), true);
+  });
+  app.patch(`/fhir/Endpoint/${ID}`, () => {
+    const response = errorResponse(
+      new OperationOutcomeError(methodNotAllowed('PATCH is not supported on Endpoint; PUT the whole resource')),
+    );
+    response.headers.set('Allow', 'GET, PUT, DELETE');
+    return response;
+  });
+  app.on(['GET', 'POST'], `/fhir/Organization/${ID}/${STATUS}`, async (c) =>
+    respond(c, await partyStatus(fhirContext(c), apiOptions().subscriptions, c.req.param('id'), apiOptions().rules)),
+  );
+  app.on(['GET', 'POST'], `/fhir/Organization/${ID}/${EVENTS}`, async (c) =>
+    respond(c, await partyEvents(fhirContext(c), apiOptions().subscriptions, c.req.param('id'), params(c), apiOptions().rules)),
   );
 }
 

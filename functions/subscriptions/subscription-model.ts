@@ -101,12 +101,8 @@ export function compileSubscription(subscription: Subscription, rules: Subscript
   if (channel?.type !== 'rest-hook') {
     throw invalid(`Only rest-hook channels are supported, not ${JSON.stringify(channel?.type)}`, 'Subscription.channel.type');
   }
-  const endpoint = checkEndpoint(channel.endpoint, rules);
-  const headers = channel.header ?? [];
-  if (headers.length > MAX_HEADERS) throw invalid(`At most ${MAX_HEADERS} headers`, 'Subscription.channel.header');
-  headers.forEach((h, i) => {
-    if (!HEADER.test(h)) throw invalid(`A header is "Name: value", got ${JSON.stringify(h)}`, `Subscription.channel.header[${i}]`);
-  });
+  const endpoint = checkWebhookAddress(channel.endpoint, rules, 'Subscription.channel.endpoint');
+  const headers = checkHeaders(channel.header, 'Subscription.channel.header');
   // The API adds a secret on create when the client gives none (routes.ts).
   const secret = subscriptionSecret(subscription);
   if (secret === undefined || secret.length < MIN_SECRET_LENGTH || secret.length > 256) {
@@ -163,19 +159,36 @@ export function compileSubscription(subscription: Subscription, rules: Subscript
   return compiled;
 }
 
-function checkEndpoint(endpoint: string | undefined, rules: SubscriptionRules): string {
+/**
+ * Checks the URL notifications are POSTed to (a Subscription's `channel.endpoint`, an
+ * Endpoint's `address`): absolute, `https` (`http` only when the rules allow it, for local
+ * development), no credentials in it. Private and loopback addresses are not refused
+ * (docs/subscriptions.md, "Not done"). Throws a 400 naming `expression`.
+ */
+export function checkWebhookAddress(address: string | undefined, rules: SubscriptionRules, expression: string): string {
+  const name = expression.split('.').slice(1).join('.');
   let url: URL;
   try {
-    url = new URL(endpoint ?? '');
+    url = new URL(address ?? '');
   } catch {
-    throw invalid('channel.endpoint must be an absolute URL', 'Subscription.channel.endpoint');
+    throw invalid(`${name} must be an absolute URL`, expression);
   }
   const allowed = url.protocol === 'https:' || (url.protocol === 'http:' && rules.allowHttp);
-  if (!allowed) throw invalid('channel.endpoint must be an https URL', 'Subscription.channel.endpoint');
+  if (!allowed) throw invalid(`${name} must be an https URL`, expression);
   if (url.username || url.password) {
-    throw invalid('channel.endpoint must not carry credentials; use channel.header', 'Subscription.channel.endpoint');
+    throw invalid(`${name} must not carry credentials; use ${expression.startsWith('Endpoint') ? 'header' : 'channel.header'}`, expression);
   }
   return url.toString();
+}
+
+/** Checks `Name: value` headers sent with every notification; throws a 400 naming `expression`. */
+export function checkHeaders(headers: string[] | undefined, expression: string): string[] {
+  const list = headers ?? [];
+  if (list.length > MAX_HEADERS) throw invalid(`At most ${MAX_HEADERS} headers`, expression);
+  list.forEach((h, i) => {
+    if (!HEADER.test(h)) throw invalid(`A header is "Name: value", got ${JSON.stringify(h)}`, `${expression}[${i}]`);
+  });
+  return list;
 }
 
 function payloadContent(channel: NonNullable<Subscription['channel']>): PayloadContent {

@@ -221,6 +221,7 @@ describe('HTTP semantics', () => {
       'CareTeam',
       'CodeSystem',
       'Consent',
+      'Endpoint',
       'Observation',
       'Organization',
       'Patient',

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Bundle, Parameters, ParametersParameter, Subscription } from '@medplum/fhirtypes';
+import type { CanRead } from '../../functions/subscriptions/authorization.ts';
 import { readSubscriptionConfig } from '../../functions/subscriptions/config.ts';
 import { type LocalSubscriptions, startLocalSubscriptions } from '../../functions/subscriptions/local/pipeline.ts';
 import { configureSubscriptionApi } from '../../functions/subscriptions/routes.ts';
@@ -89,10 +90,19 @@ export interface SubscriptionTestEnv {
   stopPipeline(): Promise<void>;
 }
 
+export interface SubscriptionTestOptions {
+  /** Authentication and the access rules on in the API (`createTestApi({ auth: true })`). */
+  auth?: boolean;
+  /** The matcher's and delivery's read check (default: the configured hook, allow all). */
+  canRead?: (api: TestApi) => CanRead;
+}
+
 export async function createSubscriptionTestEnv(
   settings: Partial<typeof TEST_SETTINGS> = {},
+  options: SubscriptionTestOptions = {},
 ): Promise<SubscriptionTestEnv> {
-  const api = await createTestApi();
+  const api = await createTestApi(options.auth ? { auth: true } : {});
+  const canRead = options.canRead?.(api);
   const subscriptionTable = `subs-${randomUUID()}`;
   const config = readSubscriptionConfig({ SAMVARD_SUBSCRIPTION_TABLE: subscriptionTable });
   const subscriptions = new SubscriptionStore(api.client, subscriptionTable);
@@ -115,6 +125,7 @@ export async function createSubscriptionTestEnv(
         queuePollIntervalMs: 250,
         heartbeatCheckIntervalMs: 200,
         log,
+        ...(canRead ? { canRead } : {}),
       });
       return env.pipeline;
     },
