@@ -14,10 +14,16 @@
  *
  * Errors point into the document: schema problems by the field's path, profile problems
  * of a mapped resource by the document field it came from (bundle-builder.ts `sources`).
+ *
+ * Size: a document may map to {@link MAX_INGEST_ENTRIES} resources, more than a client's
+ * Bundle (MAX_BUNDLE_ENTRIES): a 500-row measurement CSV is one document, committed as
+ * one transaction (the store's multi-step commit keeps it all or nothing). The lookups
+ * (the format's, and the matches of every conditional entry) are made once each, several
+ * at a time, and handed to the transaction so it does not search them again.
  */
 import type { Bundle, BundleEntry, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import { MAX_BUNDLE_ENTRIES, processBundle } from '../functions/core/bundle.ts';
-import { findMatches } from '../functions/core/conditional.ts';
+import { processBundle } from '../functions/core/bundle.ts';
+import { type Condition, conditionKey, findMatchesMany, matchesOf } from '../functions/core/conditional.ts';
 import type { FhirContext, FhirResult } from '../functions/core/context.ts';
 import { OperationOutcomeError, allOk, badRequest, conflict, invalid, payloadTooLarge } from '../functions/core/outcomes.ts';
 import { assertValidResource } from '../functions/core/validation.ts';
@@ -25,6 +31,13 @@ import type { EntrySource, MappedBundle } from './common/bundle-builder.ts';
 import { schemaOutcome } from './common/errors.ts';
 import type { DocumentFormat, Found, MediaKind, ReadDocument } from './common/format.ts';
 import { FORMATS } from './formats.ts';
+
+/**
+ * Most resources one document may map to (413 above): one transaction. More than a
+ * client Bundle may hold (200), so that a 500-row measurement CSV, with the patients,
+ * units and professionals it names, is one atomic document.
+ */
+export const MAX_INGEST_ENTRIES = 1000;
 
 export interface IngestRequest {
   format: string;
@@ -67,18 +80,18 @@ export async function ingestDocument(ctx: FhirContext, request: IngestRequest): 
   const found = await lookup(ctx, format, doc);
   const mapped = format.map(doc, found);
   const entries = mapped.bundle.entry ?? [];
-  if (entries.length > MAX_BUNDLE_ENTRIES) {
+  if (entries.length > MAX_INGEST_ENTRIES) {
     throw new OperationOutcomeError(
       payloadTooLarge(
-        `The document maps to ${entries.length} resources; one transaction holds at most ${MAX_BUNDLE_ENTRIES}. Split it into several documents.`,
+        `The document maps to ${entries.length} resources; one document (one transaction) holds at most ${MAX_INGEST_ENTRIES}. Split it into several documents.`,
       ),
     );
   }
   assertMappedResourcesValid(mapped);
-  const bundle = await skipUnchanged(ctx, mapped.bundle);
+  const { bundle, matches } = await skipUnchanged(ctx, mapped.bundle);
   if (request.dryRun) return { outcome: allOk('Dry run: nothing was stored'), resource: bundle };
   try {
-    return await processBundle(ctx, bundle);
+    return await processBundle(ctx, bundle, { maxEntries: MAX_INGEST_ENTRIES, matches });
   } catch (err) {
     throw err instanceof OperationOutcomeError ? new OperationOutcomeError(pointIntoDocument(err.outcome, mapped.sources)) : err;
   }
@@ -86,8 +99,10 @@ export async function ingestDocument(ctx: FhirContext, request: IngestRequest): 
 
 async function lookup(ctx: FhirContext, format: DocumentFormat, doc: unknown): Promise<Found> {
   const found: Found = {};
-  for (const [key, l] of Object.entries(format.lookups?.(doc) ?? {})) {
-    const matches = await findMatches(ctx, l.type, l.criteria);
+  const lookups = Object.entries(format.lookups?.(doc) ?? {});
+  const results = await findMatchesMany(ctx, lookups.map(([, l]) => ({ type: l.type, criteria: l.criteria })));
+  for (const [key, l] of lookups) {
+    const matches = matchesOf(results, l.type, l.criteria);
     if (matches.length > 1) {
       const outcome = conflict(`${l.path} matches more than one ${l.type} in samvard`);
       throw new OperationOutcomeError({ ...outcome, issue: [{ ...(outcome.issue?.[0] as OperationOutcomeIssue), expression: [l.path] }] });
@@ -127,7 +142,9 @@ function toDocumentIssue(issue: OperationOutcomeIssue, source: EntrySource | und
   const fhirPaths = issue.expression ?? [];
   const rule = /^([a-z0-9-]+):/.exec(issue.details?.text ?? '')?.[1];
   const byRule = rule ? source?.rules?.[rule] : undefined;
-  const paths = (byRule ? [byRule] : fhirPaths.map((p) => documentFieldOf(p, source))).filter((p): p is string => p !== undefined && p !== '');
+  // No FHIR path (e.g. a conditional update matching several resources): the document part the entry came from.
+  const fieldPaths = fhirPaths.length > 0 ? fhirPaths.map((p) => documentFieldOf(p, source)) : [source?.path];
+  const paths = (byRule ? [byRule] : fieldPaths).filter((p): p is string => p !== undefined && p !== '');
   const out: OperationOutcomeIssue = {
     ...issue,
     diagnostics: [issue.diagnostics, fhirPaths.length ? `FHIR: ${fhirPaths.join(', ')}` : undefined].filter(Boolean).join('; '),
@@ -163,35 +180,51 @@ function pointIntoDocument(outcome: FhirResult['outcome'], sources: EntrySource[
  * Turns each conditional update whose one match already holds what the document says
  * into a conditional create on the same criteria, which the transaction answers with the
  * existing resource without writing. References to other entries count as the same when
- * those entries, too, resolve to existing resources.
+ * those entries, too, resolve to existing resources. Also answers every entry's matches,
+ * by `conditionKey`, for the transaction to use rather than search again.
  */
-export async function skipUnchanged(ctx: FhirContext, bundle: Bundle): Promise<Bundle> {
+export async function skipUnchanged(
+  ctx: FhirContext,
+  bundle: Bundle,
+): Promise<{ bundle: Bundle; matches: Map<string, Resource[]> }> {
   const entries = bundle.entry ?? [];
+  const criteriaOf = (entry: BundleEntry): string | undefined =>
+    entry.request?.method === 'POST' ? entry.request.ifNoneExist : entry.request?.method === 'PUT' ? entry.request.url.split('?')[1] : undefined;
+  const conditions: Condition[] = [];
+  for (const entry of entries) {
+    const type = entry.resource?.resourceType;
+    const criteria = criteriaOf(entry);
+    if (type && criteria && entry.fullUrl) conditions.push({ type, criteria });
+  }
+  // Each patient, unit, professional and document resource searched once, several at a time.
+  const results = await findMatchesMany(ctx, conditions);
+  const matches = new Map<string, Resource[]>();
   const resolved = new Map<string, string>();
   const current = new Map<number, Resource>();
   for (const [index, entry] of entries.entries()) {
-    const request = entry.request;
     const type = entry.resource?.resourceType;
-    if (!request || !type || !entry.fullUrl) continue;
-    const criteria =
-      request.method === 'POST' ? request.ifNoneExist : request.method === 'PUT' ? request.url.split('?')[1] : undefined;
-    if (!criteria) continue;
-    const matches = await findMatches(ctx, type, criteria);
-    if (matches.length !== 1 || !matches[0]) continue;
-    resolved.set(entry.fullUrl, `${type}/${matches[0].id}`);
-    if (request.method === 'PUT') current.set(index, matches[0]);
+    const criteria = criteriaOf(entry);
+    if (!type || !criteria || !entry.fullUrl) continue;
+    const found = matchesOf(results, type, criteria);
+    matches.set(conditionKey(type, criteria), found);
+    if (found.length !== 1 || !found[0]) continue;
+    resolved.set(entry.fullUrl, `${type}/${found[0].id}`);
+    if (entry.request?.method === 'PUT') current.set(index, found[0]);
   }
-  if (current.size === 0) return bundle;
+  if (current.size === 0) return { bundle, matches };
   return {
-    ...bundle,
-    entry: entries.map((entry, index) => {
-      const existing = current.get(index);
-      if (!existing || !entry.resource || !entry.request) return entry;
-      const proposed = replaceReferences(entry.resource, resolved);
-      if (!sameContent(proposed, existing)) return entry;
-      const criteria = entry.request.url.split('?')[1] as string;
-      return { ...entry, request: { method: 'POST', url: entry.resource.resourceType, ifNoneExist: criteria } } satisfies BundleEntry;
-    }),
+    matches,
+    bundle: {
+      ...bundle,
+      entry: entries.map((entry, index) => {
+        const existing = current.get(index);
+        if (!existing || !entry.resource || !entry.request) return entry;
+        const proposed = replaceReferences(entry.resource, resolved);
+        if (!sameContent(proposed, existing)) return entry;
+        const criteria = entry.request.url.split('?')[1] as string;
+        return { ...entry, request: { method: 'POST', url: entry.resource.resourceType, ifNoneExist: criteria } } satisfies BundleEntry;
+      }),
+    },
   };
 }
 

@@ -1,7 +1,9 @@
 /**
  * Authentication, SMART scopes, the SVOD access rules and the access log, as Hono
  * middleware around every `/fhir` route except the two discovery documents
- * (`GET /fhir/metadata`, `GET /fhir/.well-known/smart-configuration`).
+ * (`GET /fhir/metadata`, `GET /fhir/.well-known/smart-configuration`), and around every
+ * `/ingest` route (document ingest, functions/http/ingest-routes.ts), which writes
+ * patient data as a transaction does.
  *
  * Per request: the Bearer token is verified (401 with an OperationOutcome and
  * `WWW-Authenticate` otherwise), the route's interaction and type are checked against
@@ -38,11 +40,14 @@ export function requestAccess(c: Context): RequestAccess | undefined {
   return c.get(ACCESS) as RequestAccess | undefined;
 }
 
-/** Serves the SMART configuration and guards every other `/fhir` route. */
+/** The paths the guard covers: every route of app.ts and ingest-routes.ts is under one of them. */
+export const GUARDED_PATHS = ['/fhir', '/fhir/*', '/ingest', '/ingest/*'] as const;
+
+/** Serves the SMART configuration and guards every other `/fhir` route and every `/ingest` route. */
 export function installAccessControl(app: Hono, store: ResourceStore, control: AccessControl): void {
   app.get('/fhir/.well-known/smart-configuration', (c) => c.json(smartConfiguration(control.authenticator)));
-  app.use('/fhir', guard(store, control));
-  app.use('/fhir/*', guard(store, control));
+  const guarded = guard(store, control);
+  for (const path of GUARDED_PATHS) app.use(path, guarded);
 }
 
 function guard(store: ResourceStore, control: AccessControl): MiddlewareHandler {
@@ -77,6 +82,9 @@ function guard(store: ResourceStore, control: AccessControl): MiddlewareHandler 
       for (const [permission, type] of route.needs) requirePermission(caller, permission, type);
       if (route.needsAnySearch && !SERVED_RESOURCE_TYPES.some((t) => hasPermission(caller, 's', t))) {
         throw new OperationOutcomeError(forbidden('The access token\'s scopes allow no search'));
+      }
+      if (route.needsAnyWrite && !SERVED_RESOURCE_TYPES.some((t) => hasPermission(caller, 'c', t) || hasPermission(caller, 'u', t))) {
+        throw new OperationOutcomeError(forbidden('The access token\'s scopes allow no writes, and ingest writes resources'));
       }
     } catch (err) {
       c.res = errorResponse(err);
@@ -129,6 +137,11 @@ interface Route {
   needs: [Permission, string][];
   /** System search without `_type`: some search scope is needed. */
   needsAnySearch?: boolean;
+  /**
+   * Document ingest: some create or update scope is needed up front (a dry run too); what
+   * the document maps to is then checked write by write by the store view.
+   */
+  needsAnyWrite?: boolean;
   /** The resource types the request is about. */
   types: string[];
   /** Patients the request names (path, `patient`/`subject`/`_id` parameters), for the log. */
@@ -150,6 +163,12 @@ export function classify(method: string, url: URL): Route {
     patients: patientsNamed(url, types),
     isWrite: interaction === 'create' || interaction === 'update' || interaction === 'delete' || interaction === 'transaction',
   });
+  // Document ingest, `/ingest…` or the `$ingest` operation: posting a document is a
+  // transaction of whatever it maps to; the format list and the schemas are definitions.
+  if (/^\/ingest(?:\/|$)/.test(url.pathname) || type === '$ingest') {
+    if (method === 'POST') return { ...route('transaction', [], [...SERVED_RESOURCE_TYPES]), needsAnyWrite: true };
+    return route('read', [], []);
+  }
   if (type === undefined) {
     if (method === 'POST') return route('transaction', [], [...SERVED_RESOURCE_TYPES]);
     const named = url.searchParams.get('_type')?.split(',').map((t) => t.trim()).filter(Boolean);

@@ -8,8 +8,8 @@ import { dateTime, documentId, longText, patient, professional, sourceSystem, un
 
 export const FORMAT_ID = 'kommun.matvarden.v1';
 
-/** Most measurements in one document: each is a resource of one transaction (at most 200 entries with patients and units). */
-export const MAX_MEASUREMENTS = 150;
+/** Most measurements in one document: each is a resource of the one transaction a document is (at most MAX_INGEST_ENTRIES, 1000, with the patients, units and professionals named). */
+export const MAX_MEASUREMENTS = 500;
 
 export const VITAL_SIGNS = {
   'blood-pressure': { loinc: '85354-9', display: 'Blood pressure panel with all children optional', profile: 'samvard-blood-pressure', ucum: 'mm[Hg]', unit: 'mmHg', units: ['mm[Hg]', 'mmHg'], range: [20, 300] },

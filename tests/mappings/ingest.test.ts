@@ -1,16 +1,20 @@
 /**
- * The ingest operation itself: listing the formats and their JSON Schemas, profile errors
- * pointed back into the document, size limits, unknown formats.
+ * The ingest routes themselves (`/ingest…` and the `$ingest` operation): listing the
+ * formats and their JSON Schemas, profile errors pointed back into the document, size
+ * limits, unknown formats; and the same authentication, scopes and access log as `/fhir`.
  */
 import type { ServiceRequest } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OperationOutcomeError } from '../../functions/core/outcomes.ts';
 import { FORMATS } from '../../mappings/formats.ts';
-import { assertMappedResourcesValid } from '../../mappings/ingest.ts';
+import { GUARDED_PATHS } from '../../functions/http/access-control.ts';
+import { MAX_INGEST_ENTRIES, assertMappedResourcesValid } from '../../mappings/ingest.ts';
 import { mapVardbegaran } from '../../mappings/region.vardbegaran.v1/map.ts';
 import { vardbegaranSchema } from '../../mappings/region.vardbegaran.v1/schema.ts';
+import { MAX_MEASUREMENTS } from '../../mappings/kommun.matvarden.v1/schema.ts';
+import { as, vardcentral } from '../support/access.ts';
 import { BASE, type TestApi, createTestApi, json } from '../support/test-api.ts';
-import { exampleJson, ingest, itemCount } from './support.ts';
+import { INGEST_BASE, exampleJson, ingest, ingestRoute, itemCount } from './support.ts';
 
 describe('profile errors point into the document', () => {
   it('a mapped resource that fails its profile is reported at the document field it came from', () => {
@@ -34,13 +38,36 @@ describe('profile errors point into the document', () => {
   });
 });
 
-describe('$ingest', () => {
+describe('the ingest routes', () => {
   let api: TestApi;
   beforeAll(async () => {
     api = await createTestApi();
   });
 
-  it('GET lists every format with its media types and a link to its JSON Schema', async () => {
+  it('GET /ingest lists every format with its media types and links to its JSON Schema and route', async () => {
+    const res = await ingestRoute(api, 'GET', '');
+    expect(res.status).toBe(200);
+    const { formats } = await json(res);
+    expect(formats.map((f: { format: string }) => f.format)).toEqual(FORMATS.map((f) => f.id));
+    const matvarden = formats.find((f: { format: string }) => f.format === 'kommun.matvarden.v1');
+    expect(matvarden).toMatchObject({
+      mediaTypes: ['application/json', 'text/csv'],
+      schema: `${INGEST_BASE}/kommun.matvarden.v1.schema.json`,
+      ingest: `${INGEST_BASE}/kommun.matvarden.v1`,
+    });
+    // Every link answers.
+    for (const f of formats) {
+      const schema = await api.app.request(f.schema);
+      expect(schema.status, f.schema).toBe(200);
+      expect(schema.headers.get('Content-Type')).toMatch(/^application\/schema\+json/);
+      expect(await json(schema)).toMatchObject({ $id: `https://samvard.se/fhir/ingest/${f.format}.schema.json`, type: 'object' });
+      const one = await api.app.request(f.ingest);
+      expect(one.status, f.ingest).toBe(200);
+      expect(await json(one)).toEqual(f);
+    }
+  });
+
+  it('GET /fhir/$ingest lists the same formats, linking the operation', async () => {
     const res = await api.send('GET', '/$ingest');
     expect(res.status).toBe(200);
     const { formats } = await json(res);
@@ -57,13 +84,46 @@ describe('$ingest', () => {
     expect(await json(schema)).toMatchObject({ $id: 'https://samvard.se/fhir/ingest/kommun.matvarden.v1.schema.json', type: 'object' });
   });
 
-  it('an unknown or missing format is a 400 naming `format`; other methods are 405', async () => {
-    const unknown = await ingest(api, 'region.remiss.v9', {});
+  it('an unknown format is a 404 naming the known formats; other methods are 405', async () => {
+    const before = await itemCount(api);
+    const unknown = await ingest(api, 'region.remiss.v9', exampleJson('region.vardbegaran.v1.json'));
+    expect(unknown.status).toBe(404);
+    const outcome = await json(unknown);
+    expect(outcome.resourceType).toBe('OperationOutcome');
+    expect(outcome.issue[0].expression).toEqual(['format']);
+    for (const f of FORMATS) expect(outcome.issue[0].details.text).toContain(f.id);
+    expect((await ingestRoute(api, 'GET', '/region.remiss.v9.schema.json')).status).toBe(404);
+    expect((await ingestRoute(api, 'GET', '/region.remiss.v9')).status).toBe(404);
+    expect(await itemCount(api)).toBe(before);
+    for (const method of ['PUT', 'PATCH', 'DELETE']) {
+      const res = await ingestRoute(api, method, '/sip.v1');
+      expect(res.status).toBe(405);
+      expect(res.headers.get('Allow')).toBe('GET, POST');
+    }
+    expect((await ingestRoute(api, 'POST', '')).status).toBe(405);
+  });
+
+  it('the $ingest operation: an unknown or missing format is a 400 naming `format`; other methods are 405', async () => {
+    const unknown = await ingest(api, 'region.remiss.v9', {}, { via: 'operation' });
     expect(unknown.status).toBe(400);
     expect((await json(unknown)).issue[0].expression).toEqual(['format']);
     const missing = await api.send('POST', '/$ingest', '{}', { 'Content-Type': 'application/json' });
     expect(missing.status).toBe(400);
     expect((await api.send('DELETE', '/$ingest')).status).toBe(405);
+  });
+
+  it('POST /ingest/{format} and POST /fhir/$ingest?format= are the same: a dry run gives the same Bundle, stores nothing', async () => {
+    const before = await itemCount(api);
+    const doc = exampleJson('sip.v1.json');
+    const route = await ingest(api, 'sip.v1', doc, { query: { dryRun: 'true' } });
+    const operation = await ingest(api, 'sip.v1', doc, { via: 'operation', query: { dryRun: 'true' } });
+    expect(route.status).toBe(200);
+    expect(operation.status).toBe(200);
+    const bundle = await json(route);
+    expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'transaction' });
+    expect(await json(operation)).toEqual(bundle);
+    expect(await itemCount(api)).toBe(before);
+    expect((await ingest(api, 'sip.v1', doc, { query: { dryRun: 'maybe' } })).status).toBe(400);
   });
 
   it('malformed JSON is a 400, a body that is not an object a 400 at the document', async () => {
@@ -73,8 +133,9 @@ describe('$ingest', () => {
     expect((await json(notObject)).resourceType).toBe('OperationOutcome');
   });
 
-  it('a document that maps to more than one transaction holds is a 413, and stores nothing', async () => {
-    // 150 measurements, each for another patient measured by another person: 450 resources.
+  it(`a document that maps to more than ${MAX_INGEST_ENTRIES} resources is a 413, and stores nothing`, async () => {
+    // The most measurements a document takes, each for another patient measured by another
+    // person: four resources each (Observation, Patient, Practitioner, PractitionerRole).
     const luhn = (s: string) => {
       let t = 0;
       for (const [i, c] of [...s].entries()) {
@@ -83,7 +144,7 @@ describe('$ingest', () => {
       }
       return String((10 - (t % 10)) % 10);
     };
-    const measurements = Array.from({ length: 150 }, (_, i) => {
+    const measurements = Array.from({ length: MAX_MEASUREMENTS }, (_, i) => {
       const base = `500101${String(i).padStart(3, '0')}`;
       return {
         id: `M-${i}`,
@@ -98,6 +159,7 @@ describe('$ingest', () => {
         },
       };
     });
+    expect(MAX_MEASUREMENTS * 4).toBeGreaterThan(MAX_INGEST_ENTRIES);
     const before = await itemCount(api);
     const res = await ingest(api, 'kommun.matvarden.v1', { sourceSystem: 'SE2120000142-HT02', measurements });
     expect(res.status).toBe(413);
@@ -105,3 +167,93 @@ describe('$ingest', () => {
     expect(await itemCount(api)).toBe(before);
   });
 });
+
+describe('the ingest routes with authentication on', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await createTestApi({ auth: true });
+  });
+  const VB = 'region.egenvardsbedomning.v1';
+
+  it('every route of the app is under a path the access control guards', () => {
+    const under = (path: string, guarded: string) =>
+      guarded.endsWith('/*') ? path.startsWith(guarded.slice(0, -1)) : path === guarded;
+    const paths = [...new Set(api.app.routes.map((r) => r.path))].filter((p) => !p.startsWith('/oauth2')); // the test's dev issuer
+    expect(paths.some((p) => p.startsWith('/ingest'))).toBe(true);
+    for (const path of paths) expect(GUARDED_PATHS.some((g) => under(path, g)), path).toBe(true);
+  });
+
+  it('without a token every ingest route is a 401 with WWW-Authenticate, and nothing is stored', async () => {
+    const before = await itemCount(api);
+    for (const via of ['route', 'operation'] as const) {
+      const res = await ingest(api, VB, exampleJson(`${VB}.json`), { via });
+      expect(res.status, via).toBe(401);
+      expect(res.headers.get('WWW-Authenticate')).toBe('Bearer realm="samvard"');
+      expect((await json(res)).resourceType).toBe('OperationOutcome');
+      const dry = await ingest(api, VB, exampleJson(`${VB}.json`), { via, query: { dryRun: 'true' } });
+      expect(dry.status, via).toBe(401);
+    }
+    for (const path of ['', `/${VB}`, `/${VB}.schema.json`, '/region.remiss.v9']) {
+      expect((await ingestRoute(api, 'GET', path)).status, path).toBe(401);
+    }
+    const bad = await ingest(api, VB, exampleJson(`${VB}.json`), { headers: { Authorization: 'Bearer not-a-token' } });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('WWW-Authenticate')).toContain('error="invalid_token"');
+    expect(await itemCount(api)).toBe(before);
+  });
+
+  it('a token whose scopes allow no writes is refused (403), a dry run too, and nothing is stored', async () => {
+    const before = await itemCount(api);
+    const headers = await authHeader(api, 'system/*.rs');
+    expect((await api.send('GET', '/Patient', undefined, headers)).status).toBe(200); // a token that reads
+    for (const via of ['route', 'operation'] as const) {
+      const res = await ingest(api, VB, exampleJson(`${VB}.json`), { via, headers });
+      expect(res.status, via).toBe(403);
+      expect(res.headers.get('WWW-Authenticate')).toContain('insufficient_scope');
+      const dry = await ingest(api, VB, exampleJson(`${VB}.json`), { via, headers, query: { dryRun: 'true' } });
+      expect(dry.status, via).toBe(403);
+    }
+    // Reading the list and the schemas needs a token, not a scope.
+    expect((await ingestRoute(api, 'GET', '', headers)).status).toBe(200);
+    expect((await ingestRoute(api, 'GET', `/${VB}.schema.json`, headers)).status).toBe(200);
+    expect(await itemCount(api)).toBe(before);
+  });
+
+  it('a token that may write some types but not what the document maps to is refused, and nothing is stored', async () => {
+    const before = await itemCount(api);
+    // An egenvårdsbedömning maps to an Observation (and Patient, Organization, Practitioner): Patient writes only.
+    const headers = await authHeader(api, 'system/Patient.cruds');
+    const res = await ingest(api, VB, exampleJson(`${VB}.json`), { headers });
+    expect(res.status).toBe(403);
+    expect(await itemCount(api)).toBe(before);
+  });
+
+  it('with write scopes it commits, and the access log records the ingest as a write to the patient', async () => {
+    const headers = await authHeader(api, 'system/*.cruds');
+    const res = await ingest(api, VB, exampleJson(`${VB}.json`), { headers });
+    expect(res.status).toBe(200);
+    const send = await as(api, vardcentral);
+    const [request] = (await json(await send('GET', '/Observation?_count=10'))).entry ?? [];
+    const patient = request.resource.subject.reference.split('/')[1];
+    const log = await json(await send('GET', `/AuditEvent?patient=${patient}&_count=100`));
+    const events = (log.entry ?? []).map((e: { resource: any }) => e.resource);
+    // Logged as a transaction is, with the write (functions/access/guard.ts): who, the patient, what was written.
+    const ingestEvent = events.find((e: any) => e.subtype?.[0]?.code === 'transaction');
+    expect(ingestEvent, JSON.stringify(events)).toBeDefined();
+    expect(ingestEvent.agent[0].who.identifier.value).toBe(vardcentral.name);
+    expect(ingestEvent.outcomeDesc).toMatch(/written/);
+    expect(ingestEvent.entity.map((e: any) => e.what?.reference)).toContain(`Observation/${request.resource.id}`);
+  });
+});
+
+/** An Authorization header for the vårdcentral with `scope`. */
+async function authHeader(api: TestApi, scope: string): Promise<Record<string, string>> {
+  const token = await (api.devAuth as NonNullable<TestApi['devAuth']>).issue({
+    sub: vardcentral.name,
+    client_id: vardcentral.name,
+    scope,
+    hsa_care_provider: vardcentral.careProvider,
+    hsa_care_unit: vardcentral.careUnit,
+  });
+  return { Authorization: `Bearer ${token}` };
+}

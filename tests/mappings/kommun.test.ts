@@ -67,7 +67,7 @@ describe('kommun.hsl-uppdrag-status.v1 mapping', () => {
   });
 });
 
-describe('kommun documents through $ingest', () => {
+describe('kommun documents through /ingest', () => {
   let api: TestApi;
   beforeAll(async () => {
     api = await createTestApi();

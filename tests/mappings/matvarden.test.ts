@@ -60,7 +60,7 @@ describe('kommun.matvarden.v1 mapping', () => {
   });
 });
 
-describe('kommun.matvarden.v1 through $ingest', () => {
+describe('kommun.matvarden.v1 through /ingest', () => {
   let api: TestApi;
   beforeAll(async () => {
     api = await createTestApi();

@@ -1,5 +1,5 @@
 /**
- * Property-based tests of `POST /fhir/$ingest` (fast-check): generated and mutated
+ * Property-based tests of `POST /ingest/{format}` (fast-check): generated and mutated
  * documents of every format, through the real app on DynamoDB Local (auth off, as the other
  * mapping tests), must never get a 5xx, and a document that is refused (any non-2xx) must
  * store nothing: the table's item count (Scan, Select COUNT) is what it was before.
@@ -240,7 +240,7 @@ async function postAndCheck(format: string, body: unknown, options: Parameters<t
   if (res.status < 200 || res.status >= 300) expect(await itemCount(api), `${format} answered ${res.status} but stored something`).toBe(before);
 }
 
-describe('$ingest properties: never a 5xx, never a partial write', () => {
+describe('ingest properties: never a 5xx, never a partial write', () => {
   beforeAll(async () => {
     api = await createTestApi();
     // Every example once, each after what it refers to (the egenvårdsbedömning a vårdbegäran
@@ -317,6 +317,6 @@ describe('$ingest properties: never a 5xx, never a partial write', () => {
   it('malformed JSON, an empty body and a wrong media type are refused without a write', async () => {
     for (const body of ['', '{', 'null', '[]', '"x"', '{"a":'.repeat(5000)]) await postAndCheck('sip.v1', body);
     await postAndCheck('sip.v1', exampleText('sip.v1.json'), { contentType: 'text/csv' });
-    console.log(`$ingest property runs by status: ${JSON.stringify(seen)}`);
+    console.log(`ingest property runs by status: ${JSON.stringify(seen)}`);
   });
 });

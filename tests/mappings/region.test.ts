@@ -1,6 +1,6 @@
 /**
  * Region documents: egenvårdsbedömning (Observation) and vårdbegäran (ServiceRequest),
- * mapped (unit) and posted to `$ingest` (end to end, DynamoDB Local).
+ * mapped (unit) and posted to `/ingest/{format}` (end to end, DynamoDB Local).
  */
 import type { Bundle, Observation, ServiceRequest } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -61,7 +61,7 @@ describe('region.ordination.v1 mapping', () => {
   });
 });
 
-describe('region documents through $ingest', () => {
+describe('region documents through /ingest', () => {
   let api: TestApi;
   beforeAll(async () => {
     api = await createTestApi();

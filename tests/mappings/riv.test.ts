@@ -54,7 +54,7 @@ describe('riv.getcareplans.v2 mapping', () => {
   });
 });
 
-describe('riv.getcareplans.v2 through $ingest', () => {
+describe('riv.getcareplans.v2 through /ingest', () => {
   let api: TestApi;
   beforeAll(async () => {
     api = await createTestApi();

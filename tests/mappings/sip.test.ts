@@ -40,7 +40,7 @@ describe('sip.v1 mapping', () => {
   });
 });
 
-describe('sip.v1 through $ingest', () => {
+describe('sip.v1 through /ingest', () => {
   let api: TestApi;
   beforeAll(async () => {
     api = await createTestApi();

@@ -1,6 +1,6 @@
 /**
  * The design notes' stories 1, 2 and 5 (../shared/design.md §2), end to end: region and
- * kommun systems post their own documents to `$ingest`; every party sees each step with
+ * kommun systems post their own documents to `/ingest/{format}`; every party sees each step with
  * plain FHIR searches.
  */
 import type { Bundle, Observation, ServiceRequest, Task } from '@medplum/fhirtypes';

@@ -1,11 +1,11 @@
-/** Helpers for the mapping tests: examples, posting documents to `$ingest`, counting what was stored. */
+/** Helpers for the mapping tests: examples, posting documents to `/ingest/{format}` (or `$ingest`), counting what was stored. */
 import { readFileSync } from 'node:fs';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { expect } from 'vitest';
 import type { MappedBundle } from '../../mappings/common/bundle-builder.ts';
 import { assertValidResource } from '../../functions/core/validation.ts';
-import { type TestApi, json } from '../support/test-api.ts';
+import { BASE, type TestApi, json } from '../support/test-api.ts';
 
 const EXAMPLES = new URL('../../mappings/examples/', import.meta.url);
 
@@ -15,23 +15,45 @@ export const exampleText = (file: string): string => readFileSync(new URL(file, 
 // biome-ignore lint/suspicious/noExplicitAny: test convenience
 export const exampleJson = (file: string): any => JSON.parse(exampleText(file));
 
-/** POSTs a document to `$ingest`. */
-export function ingest(
-  api: TestApi,
-  format: string,
-  body: unknown,
-  options: { contentType?: string; query?: Record<string, string> } = {},
-): Promise<Response> {
-  const query = new URLSearchParams({ format, ...options.query }).toString();
-  return api.send('POST', `/$ingest?${query}`, typeof body === 'string' ? body : JSON.stringify(body), {
-    'Content-Type': options.contentType ?? 'application/json',
-  });
+/** The documented ingest routes of the test API: `http://samvard.test/ingest`. */
+export const INGEST_BASE = `${new URL(BASE).origin}/ingest`;
+
+export interface IngestOptions {
+  contentType?: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** `route` (default): `POST /ingest/{format}`; `operation`: `POST /fhir/$ingest?format={format}`. */
+  via?: 'route' | 'operation';
+}
+
+/** POSTs a document to `/ingest/{format}` (or, `via: 'operation'`, to `/fhir/$ingest?format=`). */
+export async function ingest(api: TestApi, format: string, body: unknown, options: IngestOptions = {}): Promise<Response> {
+  const headers = { 'Content-Type': options.contentType ?? 'application/json', ...options.headers };
+  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  if (options.via === 'operation') {
+    const query = new URLSearchParams({ format, ...options.query }).toString();
+    return api.send('POST', `/$ingest?${query}`, payload, headers);
+  }
+  const query = new URLSearchParams(options.query).toString();
+  return api.app.request(`${INGEST_BASE}/${encodeURIComponent(format)}${query ? `?${query}` : ''}`, { method: 'POST', headers, body: payload });
+}
+
+/** A request to the ingest routes (`path` below `/ingest`, e.g. `''` or `/sip.v1.schema.json`). */
+export async function ingestRoute(api: TestApi, method: string, path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return api.app.request(`${INGEST_BASE}${path}`, { method, headers });
 }
 
 /** How many items the table holds: "nothing was stored" means this did not change. */
 export async function itemCount(api: TestApi): Promise<number> {
-  const result = await api.client.send(new ScanCommand({ TableName: api.tableName, Select: 'COUNT' }));
-  return result.Count ?? 0;
+  // A Scan reads at most 1 MB per page: follow the pages, or a large table is under-counted.
+  let count = 0;
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await api.client.send(new ScanCommand({ TableName: api.tableName, Select: 'COUNT', ExclusiveStartKey: start }));
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
 }
 
 /** The live resources of a type (first 1000). */
