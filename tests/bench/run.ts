@@ -12,8 +12,8 @@
  *    profiles, and the cold start of the validation modules.
  * 4. Transactions (issue 5, `transactions.ts`): transaction Bundles of 10 and 50 entries
  *    beside single creates, per-entry cost.
- * 4b. Ingest (issue 6, `ingest.ts`): `POST /fhir/$ingest` of a measurement CSV (as many rows
- *    as one document takes, 150: one transaction) and of a SIP document, p50/p95 and per resource.
+ * 4b. Ingest (issue 6, `ingest.ts`): `POST /ingest/{format}` of a 500-row measurement CSV
+ *    (one document, one transaction) and of a SIP document, p50/p95 and per resource.
  * 5. Search (issue 3, `search.ts`): a patient-scoped search and a worklist at 1,000 and at
  *    100,000 stored resources (two tables seeded with the store's own items), the ratio.
  *    Runs last: its large table would weigh on the other sections.
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     }
     let ingest: Awaited<ReturnType<typeof benchIngest>> | undefined;
     if (!SKIP.has('ingest')) {
-      console.log('Ingest: POST /fhir/$ingest of a measurement CSV and of a SIP document ...');
+      console.log('Ingest: POST /ingest/{format} of a 500-row measurement CSV and of a SIP document ...');
       ingest = await benchIngest({
         endpoint: dynamo.endpoint,
         region: REGION,
