@@ -16,7 +16,9 @@ export function taskWorkflowDocumentation(): string {
     'Same-status updates are for the requester or owner; for, requester, the requests in basedOn, the plan and focus do not ' +
       'change, and the owner changes only while the Task is requested, received or ready. A new Task based on a vårdbegäran is ' +
       'linked to the patient\'s CarePlan for it (basedOn; created with its care team when there is none) and its focus set to ' +
-      'the request. See docs/workflow.md.',
+      'the request. Requester and owner are notified of every change to their Tasks without a Subscription, at the notification ' +
+      'Endpoint their Organization names (Organization.endpoint; the subscription delivery path, channel Organization/<id>). ' +
+      'See docs/workflow.md.',
   ].join('\n\n');
 }
 
