@@ -23,6 +23,7 @@
  */
 import type { Bundle, BundleEntry, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { processBundle } from '../functions/core/bundle.ts';
+import { MAX_INGEST_ENTRIES } from '../functions/core/limits.ts';
 import { type Condition, conditionKey, findMatchesMany, matchesOf } from '../functions/core/conditional.ts';
 import type { FhirContext, FhirResult } from '../functions/core/context.ts';
 import { OperationOutcomeError, allOk, badRequest, conflict, invalid, payloadTooLarge } from '../functions/core/outcomes.ts';
@@ -32,12 +33,7 @@ import { schemaOutcome } from './common/errors.ts';
 import type { DocumentFormat, Found, MediaKind, ReadDocument } from './common/format.ts';
 import { FORMATS } from './formats.ts';
 
-/**
- * Most resources one document may map to (413 above): one transaction. More than a
- * client Bundle may hold (200), so that a 500-row measurement CSV, with the patients,
- * units and professionals it names, is one atomic document.
- */
-export const MAX_INGEST_ENTRIES = 1000;
+export { MAX_INGEST_ENTRIES } from '../functions/core/limits.ts';
 
 export interface IngestRequest {
   format: string;

@@ -10,7 +10,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { isIndexed } from '../store/search-index.ts';
 import { conformanceCapabilities } from './conformance.ts';
-import { MAX_RESOURCE_BYTES } from './limits.ts';
+import { MAX_INGEST_ENTRIES, MAX_RESOURCE_BYTES } from './limits.ts';
 import { profileEnforcementDocumentation, supportedProfiles } from './profiles.ts';
 import { SERVED_RESOURCE_TYPES } from './resource-types.ts';
 import { searchParamsFor } from './search/parameters.ts';
@@ -96,7 +96,17 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
         resource: [...resource, ...conformanceCapabilities()],
         interaction: [{ code: 'search-system' }],
         searchParam: COMMON_SEARCH_PARAMS,
-        operation: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
+        operation: [
+          { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
+          {
+            name: 'ingest',
+            definition: 'https://samvard.se/fhir/OperationDefinition/ingest',
+            documentation:
+              `Region and municipal documents (not FHIR) mapped to one transaction: POST [base]/$ingest?format={format}` +
+              `[&dryRun=true], also served as POST /ingest/{format}; GET /ingest lists the formats with their JSON Schemas. ` +
+              `At most ${MAX_INGEST_ENTRIES} resources per document. See mappings/README.md.`,
+          },
+        ],
       },
     ],
   };

@@ -67,6 +67,14 @@ describe('the ingest routes', () => {
     }
   });
 
+  it('the CapabilityStatement names $ingest as a system-level operation, with the routes and the entry limit', async () => {
+    const cs = await json(await api.send('GET', '/metadata'));
+    const operation = cs.rest[0].operation.find((o: { name: string }) => o.name === 'ingest');
+    expect(operation).toMatchObject({ name: 'ingest', definition: 'https://samvard.se/fhir/OperationDefinition/ingest' });
+    expect(operation.documentation).toContain('POST /ingest/{format}');
+    expect(operation.documentation).toContain(`${MAX_INGEST_ENTRIES} resources`);
+  });
+
   it('GET /fhir/$ingest lists the same formats, linking the operation', async () => {
     const res = await api.send('GET', '/$ingest');
     expect(res.status).toBe(200);

@@ -197,6 +197,7 @@ describe('CapabilityStatement', () => {
     }
     expect(cs.rest[0].operation).toEqual([
       { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
+      expect.objectContaining({ name: 'ingest', definition: 'https://samvard.se/fhir/OperationDefinition/ingest' }),
     ]);
     expect(cs.rest[0].documentation).toContain(
       'a CarePlan, Observation, ServiceRequest, Task must conform to one of the samvard profiles on its type',
