@@ -7,12 +7,15 @@
  * - `examples/`: the example instances, valid (`*-example-*`) and invalid (`invalid-*`);
  * - `samvard-profiles.json`: the runtime's validation index (`functions/core/profile-registry.ts`):
  *   the same resources with each StructureDefinition cut down to what validation reads
- *   (see {@link slimForValidation}), about a fifth of the size, so the Lambda bundle and its
- *   cold start stay small;
- * - `samvard-conformance.json`: every resource of `resources/` in full, as one gzipped,
+ *   (see {@link slimForValidation}), about a ninth of the JSON, as one compressed,
+ *   base64-encoded collection Bundle (`functions/core/packed-json.ts`) unpacked on first
+ *   use, so the Lambda bundle and its cold start stay small;
+ * - `samvard-conformance.json`: every resource of `resources/` in full, as one compressed,
  *   base64-encoded collection Bundle that the API serves at /fhir/StructureDefinition etc.
- *   (`functions/core/conformance.ts`) and unpacks on first use. Its staleness is judged on
- *   the content, not the bytes, so another zlib build does not make it "stale".
+ *   (`functions/core/conformance.ts`) and unpacks on first use.
+ *
+ * The staleness of the two packed files is judged on their content and compression format,
+ * not their bytes, so another Brotli build does not make them "stale".
  *
  * `npm run profiles` regenerates; `npm run profiles -- --check` compiles into memory and
  * exits 1 naming every file that differs from what is checked in (the staleness test runs
@@ -33,9 +36,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import sushi from 'fsh-sushi';
 import { isBaseDefinition } from '../../functions/core/base-definitions.ts';
+import { type PackedJson, packJson, unpackJson } from '../../functions/core/packed-json.ts';
 import { FHIR_HOME, REPO_ROOT, assembleCorePackage } from './assemble-core-package.ts';
 
 export const PROJECT_DIR = join(REPO_ROOT, 'fhir-profiles');
@@ -43,6 +46,8 @@ export const GENERATED_DIR = join(PROJECT_DIR, 'generated');
 export const RUNTIME_BUNDLE = 'samvard-profiles.json';
 export const CONFORMANCE_BUNDLE = 'samvard-conformance.json';
 const TOP_LEVEL_FILES = [RUNTIME_BUNDLE, CONFORMANCE_BUNDLE];
+/** The top-level files written compressed (`packed-json.ts`), compared by content. */
+const PACKED_FILES = new Set([RUNTIME_BUNDLE, CONFORMANCE_BUNDLE]);
 const OWNED_DIRS = ['resources', 'examples'] as const;
 
 /** Resource types that are definitions (served and indexed); every other instance is an example. */
@@ -154,8 +159,17 @@ function collect(sushiOut: string): Map<string, string> {
     type: 'collection',
     entry: resources.map((resource) => ({ fullUrl: resource.url, resource })),
   });
-  files.set(RUNTIME_BUNDLE, `${JSON.stringify({ id: 'samvard-profiles', ...bundle(conformance.map(slimForValidation)) })}\n`);
-  files.set(CONFORMANCE_BUNDLE, encodeConformance(JSON.stringify({ id: 'samvard-conformance', ...bundle(conformance) })));
+  files.set(
+    RUNTIME_BUNDLE,
+    packedFile(
+      'samvard validation index (StructureDefinitions cut down to what validation reads): a compressed JSON Bundle',
+      { id: 'samvard-profiles', ...bundle(conformance.map(slimForValidation)) },
+    ),
+  );
+  files.set(
+    CONFORMANCE_BUNDLE,
+    packedFile('samvard conformance resources: a compressed JSON Bundle', { id: 'samvard-conformance', ...bundle(conformance) }),
+  );
   return files;
 }
 
@@ -239,14 +253,18 @@ function constrains(el: Element): boolean {
   );
 }
 
-/** The full conformance Bundle as `{ gzipBase64 }`: a quarter of the bytes in the Lambda bundle. */
-function encodeConformance(json: string): string {
-  const data = gzipSync(Buffer.from(json), { level: 9 }).toString('base64');
-  return `${JSON.stringify({ description: 'samvard conformance resources: a gzipped JSON Bundle', gzipBase64: data })}\n`;
+/**
+ * A Bundle as `{ description, brotliBase64 }` (`packed-json.ts`): a fraction of the bytes in
+ * the Lambda bundle, and a string literal, which V8 compiles far faster than the object
+ * literal esbuild would make of the JSON.
+ */
+function packedFile(description: string, value: unknown): string {
+  return `${JSON.stringify(packJson(description, value))}\n`;
 }
 
-function decodeConformance(file: string): string {
-  return gunzipSync(Buffer.from((JSON.parse(file) as { gzipBase64: string }).gzipBase64, 'base64')).toString('utf8');
+/** What a packed file holds, parsed. */
+export function unpackFile<T = unknown>(file: string): T {
+  return unpackJson<T>(JSON.parse(file) as PackedJson);
 }
 
 /** The files currently under `generated/` that this script owns. */
@@ -272,9 +290,16 @@ export function diffFiles(expected: Map<string, string>, actual: Map<string, str
 
 function sameContent(path: string, a: string | undefined, b: string | undefined): boolean {
   if (a === b) return true;
-  if (path !== CONFORMANCE_BUNDLE || a === undefined || b === undefined) return false;
+  if (!PACKED_FILES.has(path) || a === undefined || b === undefined) return false;
   try {
-    return decodeConformance(a) === decodeConformance(b);
+    const [x, y] = [JSON.parse(a) as PackedJson, JSON.parse(b) as PackedJson];
+    // Same description and format (a file still gzipped is stale), then the same JSON.
+    const keys = (p: PackedJson) => Object.keys(p).sort().join();
+    return (
+      x.description === y.description &&
+      keys(x) === keys(y) &&
+      JSON.stringify(unpackJson(x)) === JSON.stringify(unpackJson(y))
+    );
   } catch {
     return false;
   }
@@ -286,7 +311,7 @@ function writeGenerated(files: Map<string, string>, dir = GENERATED_DIR): void {
     mkdirSync(join(dir, sub), { recursive: true });
   }
   for (const [path, content] of files) {
-    // Keep a compressed file whose content is unchanged, whatever zlib made it.
+    // Keep a compressed file whose content is unchanged, whatever Brotli build made it.
     const target = join(dir, path);
     if (existsSync(target) && sameContent(path, content, readFileSync(target, 'utf8'))) continue;
     writeFileSync(target, content);

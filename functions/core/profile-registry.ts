@@ -1,8 +1,9 @@
 /**
  * samvard's own conformance resources, compiled from `fhir-profiles/` by SUSHI and checked
- * in as one collection Bundle (`npm run profiles`): StructureDefinitions (with snapshots),
- * ValueSets, CodeSystems and SearchParameters. They are indexed by type, id and canonical
- * URL; ValueSets are expanded here when every include is a list of codes or a whole
+ * in as one collection Bundle (`npm run profiles`): StructureDefinitions (snapshots cut down
+ * to what validation reads), ValueSets, CodeSystems and SearchParameters. The Bundle is
+ * carried in the Lambda bundle compressed (`packed-json.ts`) and unpacked on first use; its
+ * resources are indexed by type, id and canonical URL; ValueSets are expanded here when every include is a list of codes or a whole
  * CodeSystem we hold, which is all that required-binding checks need.
  *
  * @see https://hl7.org/fhir/R4/profiling.html
@@ -16,7 +17,8 @@ import type {
   StructureDefinition,
   ValueSet,
 } from '@medplum/fhirtypes';
-import profileBundle from '../../fhir-profiles/generated/samvard-profiles.json' with { type: 'json' };
+import packedProfiles from '../../fhir-profiles/generated/samvard-profiles.json' with { type: 'json' };
+import { unpackJson } from './packed-json.ts';
 
 /** The canonical base of samvard's own definitions. */
 export const SAMVARD_CANONICAL = 'https://samvard.se/fhir';
@@ -48,7 +50,7 @@ function build(): Registry {
   const byType = new Map<ConformanceType, ConformanceResource[]>(CONFORMANCE_TYPES.map((t) => [t, []]));
   const byId = new Map<string, ConformanceResource>();
   const byUrl = new Map<string, ConformanceResource>();
-  for (const entry of (profileBundle as { entry?: { resource?: Resource }[] }).entry ?? []) {
+  for (const entry of unpackJson<{ entry?: { resource?: Resource }[] }>(packedProfiles).entry ?? []) {
     const resource = entry.resource as ConformanceResource | undefined;
     if (!resource?.id || !byType.has(resource.resourceType as ConformanceType)) continue;
     byType.get(resource.resourceType as ConformanceType)?.push(resource);
@@ -63,7 +65,7 @@ function get(): Registry {
   return registry;
 }
 
-/** Indexes the bundle now rather than on first use (cold start, benchmarks). */
+/** Unpacks and indexes the bundle now rather than on first use (cold start, benchmarks). */
 export function loadProfileRegistry(): void {
   get();
 }

@@ -6,7 +6,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Bundle, StructureDefinition } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,7 +15,9 @@ import {
   compileProfiles,
   diffFiles,
   readCheckedIn,
+  unpackFile,
 } from '../../fhir-profiles/scripts/build-profiles.ts';
+import { packJson } from '../../functions/core/packed-json.ts';
 
 let compiled: CompileResult;
 const copy = mkdtempSync(join(tmpdir(), 'samvard-generated-'));
@@ -48,10 +50,28 @@ describe('fhir-profiles/generated', () => {
     ]);
   });
 
+  it('compares the packed bundles by content and format, not by their compressed bytes', () => {
+    const index = compiled.files.get('samvard-profiles.json') as string;
+    const { description } = JSON.parse(index) as { description: string };
+    const bundle = unpackFile<Bundle>(index);
+    const files = (content: string) => new Map([...compiled.files, ['samvard-profiles.json', content]]);
+    // Other compressed bytes of the same JSON (as another Brotli build may write): up to date.
+    const recompressed = brotliCompressSync(JSON.stringify(bundle), { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
+    const sameContent = JSON.stringify({ description, brotliBase64: recompressed.toString('base64') });
+    expect(sameContent).not.toBe(index);
+    expect(diffFiles(compiled.files, files(sameContent))).toEqual([]);
+    // Edited content, or still the gzip format: stale.
+    const edited = { ...bundle, entry: bundle.entry?.slice(1) };
+    expect(diffFiles(compiled.files, files(JSON.stringify(packJson(description, edited))))).toEqual(['samvard-profiles.json']);
+    const gzipped = gzipSync(JSON.stringify(bundle)).toString('base64');
+    expect(diffFiles(compiled.files, files(JSON.stringify({ description, gzipBase64: gzipped })))).toEqual([
+      'samvard-profiles.json',
+    ]);
+  });
+
   it('serves every conformance resource in full, and indexes each for validation', () => {
-    const conformance = JSON.parse(compiled.files.get('samvard-conformance.json') as string) as { gzipBase64: string };
-    const full = JSON.parse(gunzipSync(Buffer.from(conformance.gzipBase64, 'base64')).toString('utf8')) as Bundle;
-    const index = JSON.parse(compiled.files.get('samvard-profiles.json') as string) as Bundle;
+    const full = unpackFile<Bundle>(compiled.files.get('samvard-conformance.json') as string);
+    const index = unpackFile<Bundle>(compiled.files.get('samvard-profiles.json') as string);
     const resources = [...compiled.files.keys()].filter((p) => p.startsWith('resources/'));
     expect(full.entry).toHaveLength(resources.length);
     expect(index.entry?.map((e) => e.fullUrl)).toEqual(full.entry?.map((e) => e.fullUrl));
