@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import type { Endpoint, Extension, Subscription } from '@medplum/fhirtypes';
 import type { Context, Hono } from 'hono';
 import type { FhirContext, FhirResult } from '../core/context.ts';
+import { conditionalCreate } from '../core/conditional.ts';
 import { createResource, updateResource } from '../core/crud.ts';
 import { OperationOutcomeError, methodNotAllowed } from '../core/outcomes.ts';
 import { parseIfMatch } from '../core/preconditions.ts';
@@ -113,7 +114,11 @@ export function registerSubscriptionRoutes(app: Hono, { fhirContext, respond }: 
 
   app.post('/fhir/Endpoint', async (c) => {
     const body = prepareEndpointWrite(await readJsonBody(c), undefined, apiOptions().rules);
-    return respond(c, await createResource(fhirContext(c), 'Endpoint', body), true);
+    const ifNoneExist = c.req.header('If-None-Exist');
+    const result = ifNoneExist
+      ? await conditionalCreate(fhirContext(c), 'Endpoint', body, ifNoneExist)
+      : await createResource(fhirContext(c), 'Endpoint', body);
+    return respond(c, result, true);
   });
   app.put(`/fhir/Endpoint/${ID}`, async (c) => {
     const ctx = fhirContext(c);

@@ -217,6 +217,13 @@ describe('the Endpoint', () => {
     const other = await sender(primarvardsrehab);
     expect([403, 404]).toContain((await other('GET', `/Endpoint/${endpoint.id}`)).status);
     expect([403, 404]).toContain((await other('PUT', `/Endpoint/${endpoint.id}`, { ...updated, address: `${receiver.url}/stolen` })).status);
+    // A conditional create is checked and prepared too.
+    const named = { ...base, name: `hemtjanst-${round}` };
+    const once: Endpoint = await created(await admin('POST', '/Endpoint', named, { 'If-None-Exist': `name=hemtjanst-${round}` }));
+    expect(secretOf(once)).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    const again = await admin('POST', '/Endpoint', named, { 'If-None-Exist': `name=hemtjanst-${round}` });
+    expect(again.status).toBe(200);
+    expect((await admin('POST', '/Endpoint', { ...named, address: 'ftp://x' }, { 'If-None-Exist': 'name=other' })).status).toBe(400);
     // An Endpoint for other purposes (no notification connection type) is stored as it is.
     const directory = await admin('POST', '/Endpoint', {
       ...base,
