@@ -37,9 +37,9 @@ export interface BaseSchemas {
 }
 
 /** JSON has no `undefined`, `Infinity` or `Set`; these stand for them in the file. */
-const UNDEFINED = '\u0000undefined';
-const INFINITY = '\u0000Infinity';
-const SET = '\u0000Set';
+const UNDEFINED = '\u0000U';
+const INFINITY = '\u0000I';
+const SET = '\u0000S';
 
 /**
  * Parses base StructureDefinitions as `indexStructureDefinitionBundle` does and returns them
@@ -91,21 +91,31 @@ export function decodeBaseSchemas(stored: unknown): BaseSchemas {
   return decode(stored) as BaseSchemas;
 }
 
+/** One call per object or array, not per value: this runs at cold start, mostly not yet optimised. */
 function decode(value: unknown): unknown {
-  if (value === UNDEFINED) return undefined;
-  if (value === INFINITY) return Number.POSITIVE_INFINITY;
+  if (value === null || typeof value !== 'object') return decodeScalar(value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = decode(value[i]);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      value[i] = item !== null && typeof item === 'object' ? decode(item) : decodeScalar(item);
+    }
     return value;
   }
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    const set = record[SET];
-    if (Array.isArray(set)) return new Set(set.map(decode));
-    // Assigning keeps each key where it was, `undefined` included, as the parser left them.
-    for (const key in record) record[key] = decode(record[key]);
+  const record = value as Record<string, unknown>;
+  const set = record[SET];
+  if (Array.isArray(set)) return new Set(decode(set) as unknown[]);
+  // Assigning keeps each key where it was, `undefined` included, as the parser left them.
+  for (const key in record) {
+    const item = record[key];
+    if (item !== null && typeof item === 'object') record[key] = decode(item);
+    else if (item === UNDEFINED) record[key] = undefined;
+    else if (item === INFINITY) record[key] = Number.POSITIVE_INFINITY;
   }
-  return value;
+  return record;
+}
+
+function decodeScalar(value: unknown): unknown {
+  return value === UNDEFINED ? undefined : value === INFINITY ? Number.POSITIVE_INFINITY : value;
 }
 
 /**
