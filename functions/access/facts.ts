@@ -19,6 +19,15 @@
  *   permit naming the reader (actor) with a `period.end`; a nested permit without an end
  *   is ignored (a permanent lift is the patient ending the block itself).
  *
+ * - **What a Provenance is about**: a Provenance (e.g. the workflow broker's record of a
+ *   care-team change) is about what it `target`s: its patient is its targets' patient,
+ *   and its addressees are their addressees (a CareTeam's participants, a CarePlan's
+ *   author, contributors and care teams, ...) and the parties that acted (`agent.who`,
+ *   `agent.onBehalfOf`). So whoever may read the targeted CareTeam reads the Provenances
+ *   that explain it, and no one else (rules.ts, row 6). The targets are read as they are
+ *   now (a maintained team only gains participants; a left one keeps its entry, ended).
+ *   Targets about more than one patient lend it no addressees.
+ *
  * An actor, member or addressee is matched by HSA-id: a reference's `identifier` (system
  * `urn:oid:1.2.752.29.4.19`, or RIV-TA's `urn:oid:1.2.752.129.2.1.4.1`), else the HSA
  * identifiers of the Organization (or Practitioner, or a PractitionerRole's Organization)
@@ -29,6 +38,7 @@ import type {
   CareTeam,
   Consent,
   ConsentProvision,
+  Provenance,
   Reference,
   Resource,
   ServiceRequest,
@@ -49,11 +59,27 @@ export const PARTICIPATION_TYPE = 'http://terminology.hl7.org/CodeSystem/v3-Part
 
 const HSA_SYSTEMS = new Set([HSA_SYSTEM, HSA_SYSTEM_RIVTA]);
 
-/** Resolves references to the HSA-ids they stand for, reading each target once per request. */
+/**
+ * Resolves references to the HSA-ids they stand for, and reads what a Provenance targets,
+ * reading each resource once per request (past the caller's view: these are facts, not
+ * what the caller is shown).
+ */
 export class HsaResolver {
   private readonly cache = new Map<string, Promise<string[]>>();
+  private readonly resources = new Map<string, Promise<Resource | undefined>>();
 
   constructor(private readonly store: ResourceStore) {}
+
+  /** The current content of `Type/id` (undefined when it does not exist or is deleted). */
+  current(key: string): Promise<Resource | undefined> {
+    let pending = this.resources.get(key);
+    if (!pending) {
+      const [type, id] = key.split('/') as [string, string];
+      pending = this.store.readCurrent(type, id).then((v) => (v?.operation === 'delete' ? undefined : v?.resource));
+      this.resources.set(key, pending);
+    }
+    return pending;
+  }
 
   async idsOf(refs: readonly (Reference | undefined)[]): Promise<string[]> {
     const all = await Promise.all(refs.map((r) => this.idsOfOne(r)));
@@ -74,8 +100,7 @@ export class HsaResolver {
   }
 
   private async resolve(key: string): Promise<string[]> {
-    const [type, id] = key.split('/') as [string, string];
-    const target = (await this.store.readCurrent(type, id))?.resource;
+    const target = await this.current(key);
     if (!target) return [];
     const ids = hsaIdentifiers(target);
     if (target.resourceType === 'PractitionerRole') ids.push(...(await this.idsOfOne(target.organization)));
@@ -111,6 +136,7 @@ export function isPatientDataType(type: string): boolean {
 
 /** What the rules need to know about one resource. */
 export async function resourceFacts(resource: Resource, resolver: HsaResolver): Promise<ResourceFacts> {
+  if (resource.resourceType === 'Provenance') return provenanceFacts(resource as Provenance, resolver);
   const facts: ResourceFacts = {
     type: resource.resourceType,
     patientData: isPatientDataType(resource.resourceType),
@@ -118,12 +144,7 @@ export async function resourceFacts(resource: Resource, resolver: HsaResolver): 
     custodian: custodianOf(resource),
     addressees: await resolver.idsOf(addresseeRefs(resource)),
   };
-  if (resource.resourceType === 'CarePlan') {
-    facts.careTeams = (resource as CarePlan).careTeam?.flatMap((r) => {
-      const key = r.reference ? referenceKey({ type: 'Reference', value: r }) : undefined;
-      return key?.startsWith('CareTeam/') ? [key.slice('CareTeam/'.length)] : [];
-    });
-  }
+  if (resource.resourceType === 'CarePlan') facts.careTeams = careTeamIds(resource as CarePlan);
   if (resource.resourceType === 'AuditEvent') {
     facts.auditProvider = resource.agent
       ?.find((a) => a.type?.coding?.some((c) => c.code === 'care-provider'))
@@ -131,6 +152,48 @@ export async function resourceFacts(resource: Resource, resolver: HsaResolver): 
   }
   if (resource.resourceType === 'Consent') facts.isBlock = hasCategory(resource as Consent, BLOCK_CODE);
   return facts;
+}
+
+/**
+ * A Provenance is about what it targets (see the module comment): the targets' patient,
+ * their addressees and care teams, and the agents that acted. Its custodian is its own.
+ */
+async function provenanceFacts(provenance: Provenance, resolver: HsaResolver): Promise<ResourceFacts> {
+  const keys = [...new Set((provenance.target ?? []).map((t) => (t.reference ? referenceKey({ type: 'Reference', value: t }) : undefined)))];
+  const targets = (
+    await Promise.all(
+      // A Provenance of a Provenance does not pass on what that one is about.
+      keys.map((k) => (k && !k.startsWith('Provenance/') && !k.startsWith('Patient/') ? resolver.current(k) : undefined)),
+    )
+  ).filter((t): t is Resource => t !== undefined);
+  const patients = new Set(
+    [patientOf(provenance), ...targets.map(patientOf)].filter((p): p is string => p !== undefined),
+  );
+  const single = patients.size <= 1;
+  const refs: (Reference | undefined)[] = (provenance.agent ?? []).flatMap((a) => [a.who, a.onBehalfOf]);
+  const careTeams: string[] = [];
+  if (single) {
+    for (const target of targets) {
+      refs.push(...addresseeRefs(target));
+      if (target.resourceType === 'CarePlan') careTeams.push(...careTeamIds(target as CarePlan));
+    }
+  }
+  return {
+    type: 'Provenance',
+    patientData: true,
+    // Targets of several patients: the first one it names, as patientOf does for its Patient targets.
+    patient: patientOf(provenance) ?? [...patients][0],
+    custodian: custodianOf(provenance),
+    addressees: await resolver.idsOf(refs),
+    ...(careTeams.length > 0 ? { careTeams } : {}),
+  };
+}
+
+function careTeamIds(plan: CarePlan): string[] {
+  return (plan.careTeam ?? []).flatMap((r) => {
+    const key = r.reference ? referenceKey({ type: 'Reference', value: r }) : undefined;
+    return key?.startsWith('CareTeam/') ? [key.slice('CareTeam/'.length)] : [];
+  });
 }
 
 /** References naming the parties a resource is addressed to (rules.ts, row 6). */

@@ -16,12 +16,19 @@
  * | 3 | `own-log` / `log-of-others` | AuditEvent, care provider token: the access was made by the caller's care provider | allow / deny |
  * | 4 | `own-documentation` | the resource was documented by the caller's care provider | allow |
  * | 5 | `patient-register` | a Patient resource (demographics, not documentation) | allow |
- * | 6 | `addressed` | the resource names the caller's provider or unit in a workflow role (Task owner/requester, ServiceRequest requester/performer, CareTeam participant, CarePlan author/contributor/care team, Consent recipient) | allow |
+ * | 6 | `addressed` | the resource names the caller's provider or unit in a workflow role (Task owner/requester, ServiceRequest requester/performer, CareTeam participant, CarePlan author/contributor/care team, Consent recipient); a Provenance: a role in what it targets, or its agent | allow |
  * | - | `no-care-relationship` | patient data that names no patient, past rows 4-6 | deny |
  * | 7 | `blocked` | an active spärr of the patient names the documenting provider or unit, and no current temporary lift names the caller | deny (also in an emergency) |
  * | 8 | `emergency` | the caller (a professional) asked for emergency access with a reason | allow, logged as emergency |
  * | 9 | `consent` | a current care relationship (the caller is an active participant of the patient's CareTeam) and a current consent (Consent active, permit, naming the caller) | allow |
  * | 10 | `no-care-relationship` / `no-consent` | otherwise | deny |
+ *
+ * A Provenance is about what it targets (facts.ts): its patient and its addressees are its
+ * targets' (plus the agents that acted), so the workflow broker's Provenance of a care-team
+ * change is read by whoever reads the team (its participants, the patient, a reader by
+ * consent) and by the party that made the change, and by no one else. Being addressed
+ * by a Provenance is for reading only: only its writer changes it (samvard's own have no
+ * writer but samvard).
  *
  * Writing: a create is allowed to any care provider (it documents its own care; the new
  * resource is stamped as its documentation) and to a patient for resources about
@@ -83,7 +90,7 @@ export interface ResourceFacts {
   /** The Patient id the resource is about; undefined when it names none. */
   patient?: string | undefined;
   custodian?: Custodian | undefined;
-  /** HSA-ids named in workflow roles (see row 6). */
+  /** HSA-ids named in workflow roles (see row 6); for a Provenance, its targets' and its agents'. */
   addressees: readonly string[];
   /** CareTeam ids a CarePlan names (its participants count as addressees while active). */
   careTeams?: readonly string[] | undefined;
@@ -202,7 +209,8 @@ export function decideChange(
       // A patient changes what they wrote and their own consents and blocks, not a provider's documentation.
       return current.custodian?.patient === caller.patient || current.type === 'Consent' ? read : deny('read-only');
     case 'addressed':
-      return action === 'update' ? read : deny('read-only');
+      // A Provenance records what happened: those it concerns read it, they do not rewrite it.
+      return action === 'update' && current.type !== 'Provenance' ? read : deny('read-only');
     default:
       return deny('read-only');
   }

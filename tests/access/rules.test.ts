@@ -202,6 +202,14 @@ describe('changes', () => {
     expect(decideChange(kommun, 'delete', task, NO_FACTS, NOW).rule).toBe('read-only');
   });
 
+  it('a Provenance is read by those its targets address, and changed only by its writer', () => {
+    const provenance: ResourceFacts = { type: 'Provenance', patientData: true, patient: 'anna', addressees: [HSV] };
+    expect(decideRead(kommun, provenance, NO_FACTS, NOW)).toMatchObject({ allow: true, rule: 'addressed' });
+    expect(decideChange(kommun, 'update', provenance, NO_FACTS, NOW).rule).toBe('read-only');
+    expect(decideChange(kommun, 'delete', provenance, NO_FACTS, NOW).rule).toBe('read-only');
+    expect(decideChange(region, 'update', { ...provenance, custodian: { careProvider: REGION } }, NO_FACTS, NOW).allow).toBe(true);
+  });
+
   it('only the patient changes a spärr', () => {
     const block: ResourceFacts = { ...regionObs, type: 'Consent', isBlock: true };
     expect(decideChange(region, 'update', block, NO_FACTS, NOW).rule).toBe('patient-lifts-block');

@@ -135,7 +135,7 @@ describe('story 1 with party notifications: hip fracture, home again', () => {
     // Hemtjänst's client as registered (functions/local/dev-clients.json): it may not write CarePlan or CareTeam.
     const [homeCare, homeCareCheck] = await party(
       hemtjanst,
-      'system/Patient.rs system/Task.rus system/Observation.crs system/CarePlan.rs system/CareTeam.rs system/ServiceRequest.rs system/Organization.rs',
+      'system/Patient.rs system/Task.rus system/Observation.crs system/CarePlan.rs system/CareTeam.rs system/ServiceRequest.rs system/Organization.rs system/Provenance.rs',
     );
     const patient = (await created(await region('POST', '/Patient', { resourceType: 'Patient', name: [{ family: 'Lindqvist', given: ['Olof'] }] }))).id;
     calls.clear();

@@ -3,14 +3,13 @@
  * with authentication and the access rules on: the region posts one egenvårdsbedömning
  * and one vårdbegäran, kommunrehab creates the HSL-uppdrag for hemtjänst, hemtjänst
  * accepts it, and the care team samvard keeps now has hemtjänst. Each party's calls are
- * counted.
+ * counted. The Provenances of the team's changes are read with the parties' own tokens.
  */
 import type { Bundle, CarePlan, CareTeam, Provenance, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { egenvardsbedomning, hslTask, vardbegaran } from '../support/conforming.ts';
-import { as } from '../support/access.ts';
-import { createApp } from '../../functions/http/app.ts';
-import { BASE, type TestApi, createTestApi } from '../support/test-api.ts';
+import { as, asPatient } from '../support/access.ts';
+import { type TestApi, createTestApi } from '../support/test-api.ts';
 import {
   type Send,
   type Unit,
@@ -28,6 +27,8 @@ import {
 
 let api: TestApi;
 let org: Record<string, string>;
+/** A care provider with no part in the story. */
+const stranger: Unit = { name: 'Privat vårdgivare', careProvider: 'SE5567000001-PV00', careUnit: 'SE5567000001-PV01', kind: 'region' };
 const calls = new Map<string, number>();
 
 /** A sender for `unit` that counts its calls, and one that does not (for the test's own checks). */
@@ -53,7 +54,7 @@ describe('story 1: hip fracture, home again', () => {
     // Hemtjänst's client as registered (functions/local/dev-clients.json): it may not write CarePlan or CareTeam.
     const [homeCare, homeCareCheck] = await party(
       hemtjanst,
-      'system/Patient.rs system/Task.rus system/Observation.crs system/CarePlan.rs system/CareTeam.rs system/ServiceRequest.rs system/Organization.rs',
+      'system/Patient.rs system/Task.rus system/Observation.crs system/CarePlan.rs system/CareTeam.rs system/ServiceRequest.rs system/Organization.rs system/Provenance.rs',
     );
     const patient = (await created(await region('POST', '/Patient', { resourceType: 'Patient', name: [{ family: 'Lindqvist', given: ['Olof'] }] }))).id;
     calls.clear();
@@ -135,14 +136,39 @@ describe('story 1: hip fracture, home again', () => {
     expect((await homeCareCheck('GET', `/${teamRef}`)).status).toBe(200);
 
     // Who changed the team: hemtjänst's client, on behalf of the hemtjänst unit, triggered by the Task.
-    // (Read past the access rules: they do not yet say who reads samvard's Provenances; docs/workflow.md.)
-    const operator = createApp({ store: api.store, baseUrl: BASE });
-    const provenances: Bundle = await ok(await operator.request(`${BASE}/Provenance?target=${teamRef}`));
-    const joined = provenances.entry?.map((e) => e.resource as Provenance).find((p) => p.target[0]?.reference === `${teamRef}/_history/2`);
-    expect(joined?.agent[0]).toMatchObject({
+    // The Provenances are read by whoever reads the team (docs/access.md, row 6): each party with its own token.
+    const teamHistory = async (send: Send): Promise<Provenance[]> => {
+      const found: Bundle = await ok(await send('GET', `/Provenance?target=${teamRef}&_sort=_lastUpdated`));
+      return (found.entry ?? []).map((e) => e.resource as Provenance);
+    };
+    const created1 = `${teamRef}/_history/1`;
+    const joined2 = `${teamRef}/_history/2`;
+    const asPatientApp = await asPatient(api, patient);
+    for (const [who, send] of [
+      ['kommunrehab (the plan author)', rehabCheck],
+      ['hemtjänst (joined)', homeCareCheck],
+      ['the patient', asPatientApp],
+    ] as const) {
+      const seen = await teamHistory(send);
+      expect(seen.map((p) => p.target[0]?.reference).sort(), who).toEqual([created1, joined2]);
+    }
+    const joined = (await teamHistory(homeCareCheck)).find((p) => p.target[0]?.reference === joined2) as Provenance;
+    expect(joined.agent[0]).toMatchObject({
       who: { type: 'Device', identifier: { value: 'HemtjnstenCentrum' } },
       onBehalfOf: { reference: `Organization/${org[hemtjanst.careUnit]}`, identifier: { value: hemtjanst.careUnit } },
     });
-    expect(joined?.entity?.[0]?.what?.reference).toBe(`Task/${task.id}/_history/2`);
+    expect(joined.entity?.[0]?.what?.reference).toBe(`Task/${task.id}/_history/2`);
+    expect((await homeCareCheck('GET', `/Provenance/${joined.id}`)).status).toBe(200);
+    // A Provenance records what happened: the parties read it, they do not rewrite it.
+    expect((await rehabCheck('PUT', `/Provenance/${joined.id}`, { ...joined, reason: [{ text: 'rewritten' }] })).status).toBe(403);
+
+    // Not in the team: the region that sent the vårdbegäran, and an unrelated care provider, see none of them.
+    const [, regionCheck] = await party(primarvardsrehab);
+    const [, strangerCheck] = await party(stranger);
+    for (const send of [regionCheck, strangerCheck]) {
+      expect(await teamHistory(send)).toEqual([]);
+      expect((await send('GET', `/Provenance/${joined.id}`)).status).toBe(404);
+      expect(((await ok(await send('GET', `/Provenance?entity=Task/${task.id}`))) as Bundle).entry ?? []).toEqual([]);
+    }
   });
 });
