@@ -36,7 +36,9 @@ async function main(): Promise<void> {
   client.destroy();
 
   // Subscriptions: the matcher on the table's stream and the delivery worker (functions/subscriptions/local).
+  // Local development: http, and receivers on this machine or the local network (never in the CDK stack).
   process.env.SAMVARD_SUBSCRIPTION_ALLOW_HTTP ??= 'true';
+  process.env.SAMVARD_ALLOW_PRIVATE_ENDPOINTS ??= '1';
   const subscriptions = await startLocalSubscriptions({
     endpoint: config.DYNAMODB_ENDPOINT,
     region: config.AWS_REGION,

@@ -27,6 +27,12 @@ const SubscriptionConfigSchema = z.object({
   SAMVARD_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Accept `http://` endpoints (local development and tests only; production needs https). */
   SAMVARD_SUBSCRIPTION_ALLOW_HTTP: flag,
+  /**
+   * Accept and deliver to private, loopback and link-local endpoint addresses (local
+   * development and tests only: `npm start` sets it; the CDK stack must not). Off, such
+   * addresses are refused when written and before every delivery (endpoint-address.ts).
+   */
+  SAMVARD_ALLOW_PRIVATE_ENDPOINTS: flag,
   /** Shortest heartbeat period a subscription may ask for, in seconds. */
   SAMVARD_HEARTBEAT_MIN_SECONDS: z.coerce.number().int().min(1).default(60),
   /** How long events stay readable through `$events`, in days. */
@@ -62,12 +68,21 @@ export function deliverySettings(config: SubscriptionConfig): DeliverySettings {
   };
 }
 
-/** Rules a Subscription must meet to be accepted (checked on write and again by the matcher). */
+/**
+ * Rules a Subscription (or a notification Endpoint) must meet to be accepted (checked on
+ * write and again by the matcher and delivery).
+ */
 export interface SubscriptionRules {
   allowHttp: boolean;
   minHeartbeatSeconds: number;
+  /** Private, loopback, link-local and metadata addresses allowed (local development); unset: refused. */
+  allowPrivateEndpoints?: boolean;
 }
 
 export function subscriptionRules(config: SubscriptionConfig = readSubscriptionConfig()): SubscriptionRules {
-  return { allowHttp: config.SAMVARD_SUBSCRIPTION_ALLOW_HTTP, minHeartbeatSeconds: config.SAMVARD_HEARTBEAT_MIN_SECONDS };
+  return {
+    allowHttp: config.SAMVARD_SUBSCRIPTION_ALLOW_HTTP,
+    minHeartbeatSeconds: config.SAMVARD_HEARTBEAT_MIN_SECONDS,
+    allowPrivateEndpoints: config.SAMVARD_ALLOW_PRIVATE_ENDPOINTS,
+  };
 }

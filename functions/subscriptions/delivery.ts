@@ -17,6 +17,10 @@
  *   subscriber resumes by setting the status back to `requested`.
  * Delivery is at least once: a receiver recognises a repeat by its event number.
  *
+ * Before each POST the endpoint's host is resolved and every address checked (rule
+ * `private-endpoint`, endpoint-address.ts): one that is private, loopback, link-local or
+ * a metadata address now is not POSTed to; that counts as a failed attempt, with the reason.
+ *
  * A party channel (`Organization/<id>`, party-channel.ts) is delivered by the same code:
  * its Endpoint is read when sending instead of a Subscription (`active`: sent; `suspended`:
  * retried; `error`: dead-lettered; gone, `off` or unusable: dropped), and after the last
@@ -27,6 +31,7 @@ import type { FhirContext } from '../core/context.ts';
 import type { StoredVersion } from '../store/resource-store.ts';
 import type { DeliverySettings, SubscriptionRules } from './config.ts';
 import type { Logger } from './matcher.ts';
+import { type Lookup, privateEndpointText, resolveDestination } from './endpoint-address.ts';
 import { notificationBundle, type NotificationType } from './notification.ts';
 import { channelReference, partyOrganizationOf } from './channels.ts';
 import { markEndpointError, readPartyChannel } from './party-channel.ts';
@@ -47,6 +52,8 @@ export interface DeliveryDependencies {
    */
   cache?: SubscriptionCache;
   fetch?: typeof fetch;
+  /** Resolves endpoint host names for the private-address check (default: node:dns). */
+  lookup?: Lookup;
   log?: Logger;
   now?: () => Date;
 }
@@ -99,6 +106,10 @@ export async function deliver(message: DeliveryMessage, deps: DeliveryDependenci
 
   const notification = await buildNotification(message, target.compiled, deps);
   if (!notification) return { outcome: 'dropped', reason: 'event no longer logged (expired)' };
+
+  // DNS can have changed since the endpoint was written: every address it resolves to now must be public.
+  const refused = await refusedDestination(target.compiled.endpoint, deps);
+  if (refused !== undefined) return failed(message, refused, deps, target);
 
   const error = await post(target.compiled, target.secret, notification, message, deps);
   if (error === undefined) {
@@ -259,6 +270,20 @@ async function buildNotification(
     now,
   );
   return { body: JSON.stringify(bundle), type: 'event-notification', eventNumber: event.eventNumber };
+}
+
+/**
+ * Why the endpoint may not be POSTed to now (`private-endpoint`, endpoint-address.ts: its
+ * host resolves to a private, loopback, link-local or metadata address, or cannot be
+ * resolved); undefined when it may, or when the rules allow private endpoints.
+ */
+async function refusedDestination(endpoint: string, deps: DeliveryDependencies): Promise<string | undefined> {
+  if (deps.rules.allowPrivateEndpoints) return undefined;
+  const destination = await resolveDestination(new URL(endpoint), deps.lookup);
+  if (destination.public === true) return undefined;
+  return destination.public === false
+    ? `not sent: ${privateEndpointText('the endpoint', destination.reason)}`
+    : `not sent: ${destination.reason}`;
 }
 
 /** POSTs the notification; undefined on a 2xx, otherwise why it failed. */

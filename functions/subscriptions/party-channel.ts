@@ -13,7 +13,8 @@
  * two kinds of channel cannot collide.
  *
  * The Endpoint is checked when written (`prepareEndpointWrite`, routes.ts: the address as a
- * Subscription's endpoint, the headers, a signing secret kept or generated) and again
+ * Subscription's endpoint, not private (endpoint-address.ts), the headers, a signing secret
+ * kept or generated) and again
  * whenever samvard uses it ({@link readPartyChannel}); one that does not pass, or that
  * was written by another organisation than the one it serves, is not used.
  *
@@ -30,7 +31,15 @@ import type { ResourceStore } from '../store/resource-store.ts';
 import { referenceKey } from '../store/search-index.ts';
 import { partyChannelId } from './channels.ts';
 import type { SubscriptionRules } from './config.ts';
-import { type CompiledSubscription, MIN_SECRET_LENGTH, SECRET_URL, checkHeaders, checkWebhookAddress } from './subscription-model.ts';
+import type { Lookup } from './endpoint-address.ts';
+import {
+  type CompiledSubscription,
+  MIN_SECRET_LENGTH,
+  SECRET_URL,
+  checkHeaders,
+  checkWebhookAddress,
+  checkWebhookDestination,
+} from './subscription-model.ts';
 
 /** The topic party notifications name (R4 has no SubscriptionTopic resource; this one is not subscribable). */
 export const PARTY_TOPIC = 'https://samvard.se/fhir/SubscriptionTopic/workflow-party';
@@ -83,17 +92,25 @@ export function checkNotificationEndpoint(endpoint: Endpoint, rules: Subscriptio
  * An Endpoint as a client wrote it (POST, PUT), made ready to store. A notification
  * Endpoint keeps the client's signing secret, or its previous version's, or gets a
  * generated one (the response carries it); samvard's `notification-error` is dropped
- * unless the status stays `error`; then it must pass {@link checkNotificationEndpoint}
- * (400 otherwise). Other Endpoints, and bodies that are not Endpoints, pass unchanged.
+ * unless the status stays `error`; then it must pass {@link checkNotificationEndpoint},
+ * and its address's host name must not resolve to a private address now
+ * (`private-endpoint`, endpoint-address.ts) (400 otherwise). Other Endpoints, and bodies
+ * that are not Endpoints, pass unchanged.
  */
-export function prepareEndpointWrite(body: unknown, previous: Endpoint | undefined, rules: SubscriptionRules): unknown {
+export async function prepareEndpointWrite(
+  body: unknown,
+  previous: Endpoint | undefined,
+  rules: SubscriptionRules,
+  lookup?: Lookup,
+): Promise<unknown> {
   if (typeof body !== 'object' || body === null || (body as { resourceType?: unknown }).resourceType !== 'Endpoint') return body;
   const endpoint = body as Endpoint;
   if (!isNotificationEndpoint(endpoint)) return body;
   const secret = endpointSecret(endpoint) ?? (previous ? endpointSecret(previous) : undefined) ?? randomBytes(32).toString('base64url');
   const keep = (e: Extension): boolean => e.url !== SECRET_URL && (e.url !== NOTIFICATION_ERROR_URL || endpoint.status === 'error');
   const next: Endpoint = { ...endpoint, extension: [...(endpoint.extension ?? []).filter(keep), { url: SECRET_URL, valueString: secret }] };
-  checkNotificationEndpoint(next, rules);
+  const { address } = checkNotificationEndpoint(next, rules);
+  await checkWebhookDestination(address, rules, 'Endpoint.address', lookup);
   return next;
 }
 

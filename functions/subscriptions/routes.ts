@@ -31,7 +31,8 @@ import { type SubscriptionRules, readSubscriptionConfig, subscriptionRules } fro
 import { subscriptionEvents, subscriptionStatus, subscriptionStatuses } from './operations.ts';
 import { prepareEndpointWrite } from './party-channel.ts';
 import { partyEvents, partyStatus } from './party-operations.ts';
-import { OWNER_URL, SECRET_URL, compileSubscription, subscriptionSecret } from './subscription-model.ts';
+import type { Lookup } from './endpoint-address.ts';
+import { OWNER_URL, SECRET_URL, checkWebhookDestination, compileSubscription, subscriptionSecret } from './subscription-model.ts';
 import { SubscriptionStore } from './subscription-store.ts';
 
 export interface SubscriptionRouteHelpers {
@@ -42,6 +43,8 @@ export interface SubscriptionRouteHelpers {
 export interface SubscriptionApiOptions {
   subscriptions: SubscriptionStore;
   rules: SubscriptionRules;
+  /** Resolves endpoint host names for the private-address check (tests; default: node:dns). */
+  lookup?: Lookup;
 }
 
 let configured: Partial<SubscriptionApiOptions> = {};
@@ -49,7 +52,7 @@ let fromEnvironment: SubscriptionApiOptions | undefined;
 
 /**
  * Sets what the routes use (tests; a deployment uses the environment:
- * SAMVARD_SUBSCRIPTION_TABLE, SAMVARD_SUBSCRIPTION_ALLOW_HTTP, ...).
+ * SAMVARD_SUBSCRIPTION_TABLE, SAMVARD_SUBSCRIPTION_ALLOW_HTTP, SAMVARD_ALLOW_PRIVATE_ENDPOINTS, ...).
  */
 export function configureSubscriptionApi(options: Partial<SubscriptionApiOptions>): void {
   configured = options;
@@ -82,7 +85,8 @@ export function registerSubscriptionRoutes(app: Hono, { fhirContext, respond }: 
   const params = (c: Context): [string, string][] => [...new URL(c.req.url).searchParams.entries()];
 
   app.post('/fhir/Subscription', async (c) => {
-    const body = prepareSubscriptionWrite(await readJsonBody(c), undefined, subscriptionAccess().subscriberOf(c), apiOptions().rules);
+    const { rules, lookup } = apiOptions();
+    const body = await prepareSubscriptionWrite(await readJsonBody(c), undefined, subscriptionAccess().subscriberOf(c), rules, lookup);
     return respond(c, await createResource(fhirContext(c), 'Subscription', body), true);
   });
   app.put(`/fhir/Subscription/${ID}`, async (c) => {
@@ -91,7 +95,8 @@ export function registerSubscriptionRoutes(app: Hono, { fhirContext, respond }: 
     const ifMatch = parseIfMatch(c.req.header('If-Match'));
     const current = await ctx.store.readCurrent('Subscription', id);
     const previous = current?.operation === 'delete' ? undefined : (current?.resource as Subscription | undefined);
-    const body = prepareSubscriptionWrite(await readJsonBody(c), previous, subscriptionAccess().subscriberOf(c), apiOptions().rules);
+    const { rules, lookup } = apiOptions();
+    const body = await prepareSubscriptionWrite(await readJsonBody(c), previous, subscriptionAccess().subscriberOf(c), rules, lookup);
     return respond(c, await updateResource(ctx, 'Subscription', id, body, ifMatch), true);
   });
   // PATCH would change a Subscription past the checks above.
@@ -113,7 +118,7 @@ export function registerSubscriptionRoutes(app: Hono, { fhirContext, respond }: 
   );
 
   app.post('/fhir/Endpoint', async (c) => {
-    const body = prepareEndpointWrite(await readJsonBody(c), undefined, apiOptions().rules);
+    const body = await prepareEndpointWrite(await readJsonBody(c), undefined, apiOptions().rules, apiOptions().lookup);
     const ifNoneExist = c.req.header('If-None-Exist');
     const result = ifNoneExist
       ? await conditionalCreate(fhirContext(c), 'Endpoint', body, ifNoneExist)
@@ -126,7 +131,7 @@ export function registerSubscriptionRoutes(app: Hono, { fhirContext, respond }: 
     const ifMatch = parseIfMatch(c.req.header('If-Match'));
     const current = await ctx.store.readCurrent('Endpoint', id);
     const previous = current?.operation === 'delete' ? undefined : (current?.resource as Endpoint | undefined);
-    const body = prepareEndpointWrite(await readJsonBody(c), previous, apiOptions().rules);
+    const body = await prepareEndpointWrite(await readJsonBody(c), previous, apiOptions().rules, apiOptions().lookup);
     return respond(c, await updateResource(ctx, 'Endpoint', id, body, ifMatch), true);
   });
   app.patch(`/fhir/Endpoint/${ID}`, () => {
@@ -152,15 +157,18 @@ export function registerSubscriptionRoutes(app: Hono, { fhirContext, respond }: 
  * - the signing secret is kept from the previous version when the client sends none, or
  *   generated (the create response carries it);
  * - the owner is the authenticated subscriber when there is one;
- * - then it must compile (`compileSubscription`): otherwise a 400 naming the element.
+ * - then it must compile (`compileSubscription`), and its endpoint's host name must not
+ *   resolve to a private address now (`private-endpoint`, endpoint-address.ts): otherwise
+ *   a 400 naming the element.
  * Bodies that are not Subscriptions pass through unchanged, for the interaction to reject.
  */
-export function prepareSubscriptionWrite(
+export async function prepareSubscriptionWrite(
   body: unknown,
   previous: Subscription | undefined,
   subscriber: string | undefined,
   rules: SubscriptionRules,
-): unknown {
+  lookup?: Lookup,
+): Promise<unknown> {
   if (typeof body !== 'object' || body === null || (body as { resourceType?: unknown }).resourceType !== 'Subscription') {
     return body;
   }
@@ -179,7 +187,8 @@ export function prepareSubscriptionWrite(
     previous?.status === 'active' &&
     JSON.stringify(target(previous)) === JSON.stringify(target(next));
   next.status = incoming.status === 'off' ? 'off' : unchanged ? 'active' : 'requested';
-  compileSubscription(next, rules);
+  const compiled = compileSubscription(next, rules);
+  await checkWebhookDestination(compiled.endpoint, rules, 'Subscription.channel.endpoint', lookup);
   return next;
 }
 

@@ -25,6 +25,7 @@ import { isServedResourceType } from '../core/resource-types.ts';
 import { parseSearchQuery } from '../core/search/parse.ts';
 import type { SearchQuery } from '../core/search/types.ts';
 import type { SubscriptionRules } from './config.ts';
+import { type Lookup, nonPublicHost, privateEndpointText, resolveDestination } from './endpoint-address.ts';
 import { type TopicDefinition, topicFor } from './topics.ts';
 
 const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
@@ -162,8 +163,10 @@ export function compileSubscription(subscription: Subscription, rules: Subscript
 /**
  * Checks the URL notifications are POSTed to (a Subscription's `channel.endpoint`, an
  * Endpoint's `address`): absolute, `https` (`http` only when the rules allow it, for local
- * development), no credentials in it. Private and loopback addresses are not refused
- * (docs/subscriptions.md, "Not done"). Throws a 400 naming `expression`.
+ * development), no credentials in it, and (unless the rules allow private endpoints) a
+ * host that is not a private, loopback, link-local or metadata address as written
+ * (`private-endpoint`, endpoint-address.ts; what a name resolves to is
+ * {@link checkWebhookDestination}'s). Throws a 400 naming `expression`.
  */
 export function checkWebhookAddress(address: string | undefined, rules: SubscriptionRules, expression: string): string {
   const name = expression.split('.').slice(1).join('.');
@@ -178,7 +181,28 @@ export function checkWebhookAddress(address: string | undefined, rules: Subscrip
   if (url.username || url.password) {
     throw invalid(`${name} must not carry credentials; use ${expression.startsWith('Endpoint') ? 'header' : 'channel.header'}`, expression);
   }
+  const refused = rules.allowPrivateEndpoints ? undefined : nonPublicHost(url);
+  if (refused) throw invalid(privateEndpointText(name, refused), expression);
   return url.toString();
+}
+
+/**
+ * When a Subscription or Endpoint is written: what the address's host name resolves to
+ * now must be public too (`private-endpoint`, 400 naming `expression`). A name that does
+ * not resolve now is accepted (delivery checks it again before every POST). Nothing to
+ * do when the rules allow private endpoints. Run after {@link checkWebhookAddress}.
+ */
+export async function checkWebhookDestination(
+  address: string,
+  rules: SubscriptionRules,
+  expression: string,
+  lookup?: Lookup,
+): Promise<void> {
+  if (rules.allowPrivateEndpoints) return;
+  const destination = await resolveDestination(new URL(address), lookup);
+  if (destination.public === false) {
+    throw invalid(privateEndpointText(expression.split('.').slice(1).join('.'), destination.reason), expression);
+  }
 }
 
 /** Checks `Name: value` headers sent with every notification; throws a 400 naming `expression`. */

@@ -60,7 +60,7 @@ export interface SubscriptionBenchResults {
 }
 
 const BASE = 'http://samvard.bench/fhir';
-const RULES = { allowHttp: true, minHeartbeatSeconds: 1 };
+const RULES = { allowHttp: true, minHeartbeatSeconds: 1, allowPrivateEndpoints: true };
 const SILENT = { info: () => {}, error: (m: string, d?: unknown) => console.error(m, d) };
 
 export async function benchSubscriptions(options: SubscriptionBenchOptions): Promise<SubscriptionBenchResults> {

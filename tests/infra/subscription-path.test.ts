@@ -123,6 +123,16 @@ describe('functions', () => {
     });
   });
 
+  it('never allow private endpoint addresses or http endpoints (local development only: SSRF guard)', () => {
+    const functions = resourcesOf(template, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(3);
+    for (const [id, properties] of functions) {
+      const variables = (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      expect(Object.keys(variables), id).not.toContain('SAMVARD_ALLOW_PRIVATE_ENDPOINTS');
+      expect(Object.keys(variables), id).not.toContain('SAMVARD_SUBSCRIPTION_ALLOW_HTTP');
+    }
+  });
+
   it('tell the API function the subscriptions table ($status, $events)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('FHIR R4 API'),

@@ -75,9 +75,9 @@ export function collectingLog(): { info(): void; error(message: string, details?
   return { info: () => {}, error: (message, details) => void errors.push(`${message} ${JSON.stringify(details ?? {})}`), errors };
 }
 
-/** Short backoffs, loopback http, fast polls. */
+/** Short backoffs, loopback http (receivers on 127.0.0.1: private endpoints allowed), fast polls. */
 export const TEST_SETTINGS = { maxAttempts: 6, backoffBaseMs: 40, backoffMaxMs: 300, timeoutMs: 2_000, allowHttp: true };
-export const TEST_RULES = { allowHttp: true, minHeartbeatSeconds: 1 };
+export const TEST_RULES = { allowHttp: true, minHeartbeatSeconds: 1, allowPrivateEndpoints: true };
 
 export interface SubscriptionTestEnv {
   api: TestApi;

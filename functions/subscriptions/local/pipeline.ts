@@ -13,6 +13,7 @@ import { subscriptionTable } from '../../store/tables.ts';
 import type { CanRead } from '../authorization.ts';
 import { type DeliverySettings, type SubscriptionConfig, type SubscriptionRules, deliverySettings, readSubscriptionConfig, subscriptionRules } from '../config.ts';
 import { type DeliveryDependencies, SubscriptionCache } from '../delivery.ts';
+import type { Lookup } from '../endpoint-address.ts';
 import { enqueueDueHeartbeats } from '../heartbeat.ts';
 import { type Logger, type MatcherDependencies, processChangeRecords } from '../matcher.ts';
 import { SubscriptionStore } from '../subscription-store.ts';
@@ -37,6 +38,8 @@ export interface LocalSubscriptionsOptions {
   concurrency?: number;
   canRead?: CanRead;
   fetch?: typeof fetch;
+  /** Resolves endpoint host names for delivery's private-address check (tests; default: node:dns). */
+  lookup?: Lookup;
   log?: Logger;
 }
 
@@ -74,6 +77,7 @@ export async function startLocalSubscriptions(options: LocalSubscriptionsOptions
     cache: new SubscriptionCache(),
     log,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.lookup ? { lookup: options.lookup } : {}),
   };
 
   const poller = new DynamoDbStreamPoller({
