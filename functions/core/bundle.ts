@@ -379,6 +379,13 @@ function parseEntry(entry: BundleEntry, index: number): Parsed {
       badRequest(`Entry ${index}: write Subscriptions with POST or PUT /Subscription, not in a Bundle`, where),
     );
   }
+  if (p.type === 'Endpoint' && (p.method === 'POST' || p.method === 'PUT' || p.method === 'PATCH')) {
+    // Likewise a notification Endpoint is checked (address, headers) and gets its signing secret
+    // there (functions/subscriptions/party-channel.ts); a Bundle would store it unchecked.
+    throw new OperationOutcomeError(
+      badRequest(`Entry ${index}: write Endpoints with POST or PUT /Endpoint, not in a Bundle`, where),
+    );
+  }
   return p;
 }
 

@@ -180,6 +180,8 @@ export async function conditionalUpdate(
   criteria: string,
   body: unknown,
   ifMatch?: number,
+  /** Makes the body ready to store once the id is known (the Subscription and Endpoint routes). */
+  prepare?: (body: unknown, id: string) => Promise<unknown>,
 ) {
   assertServedType(type);
   const matches = await findMatches(ctx, type, criteria);
@@ -194,7 +196,8 @@ export async function conditionalUpdate(
     );
   }
   const id = match?.id ?? (typeof bodyId === 'string' ? bodyId : randomUUID());
-  return updateResource(ctx, type, id, { ...(body as object), id }, ifMatch);
+  const withId = { ...(body as object), id };
+  return updateResource(ctx, type, id, prepare ? await prepare(withId, id) : withId, ifMatch);
 }
 
 /** `DELETE [type]?criteria`: delete the one match; none is fine; several is 412. */

@@ -11,15 +11,17 @@
  * `$events` at `Organization/<id>/$status` and `Organization/<id>/$events`
  * (party-operations.ts).
  *
- * Any other path that writes Subscriptions (transaction Bundles, PATCH) should call
- * {@link prepareSubscriptionWrite} too; what gets past it anyway is checked again by
- * the matcher, which marks a subscription it cannot serve `error`.
+ * Conditional updates (`PUT Subscription?…`, `PUT Endpoint?…`) are prepared here too, as
+ * an update of their match; PATCH is refused, and transaction and batch Bundles refuse
+ * Subscription and Endpoint writes (functions/core/bundle.ts). What gets past anyway is
+ * checked again by the matcher, which marks a subscription it cannot serve `error`, and
+ * by `readPartyChannel`, which does not use an Endpoint that does not pass.
  */
 import { randomBytes } from 'node:crypto';
 import type { Endpoint, Extension, Subscription } from '@medplum/fhirtypes';
 import type { Context, Hono } from 'hono';
 import type { FhirContext, FhirResult } from '../core/context.ts';
-import { conditionalCreate } from '../core/conditional.ts';
+import { conditionalCreate, conditionalUpdate } from '../core/conditional.ts';
 import { createResource, updateResource } from '../core/crud.ts';
 import { OperationOutcomeError, methodNotAllowed } from '../core/outcomes.ts';
 import { parseIfMatch } from '../core/preconditions.ts';
@@ -83,21 +85,32 @@ const EVENTS = ':operation{\\$events}';
 
 export function registerSubscriptionRoutes(app: Hono, { fhirContext, respond }: SubscriptionRouteHelpers): void {
   const params = (c: Context): [string, string][] => [...new URL(c.req.url).searchParams.entries()];
+  /** The search criteria of a conditional update: the URL's query string. */
+  const criteriaOf = (c: Context): string => new URL(c.req.url).search.slice(1);
 
   app.post('/fhir/Subscription', async (c) => {
     const { rules, lookup } = apiOptions();
     const body = await prepareSubscriptionWrite(await readJsonBody(c), undefined, subscriptionAccess().subscriberOf(c), rules, lookup);
     return respond(c, await createResource(fhirContext(c), 'Subscription', body), true);
   });
+  const prepareSubscription = (c: Context, ctx: FhirContext) => async (body: unknown, id: string | undefined): Promise<unknown> => {
+    const previous = id === undefined ? undefined : ((await readLive(ctx, 'Subscription', id)) as Subscription | undefined);
+    const { rules, lookup } = apiOptions();
+    return prepareSubscriptionWrite(body, previous, subscriptionAccess().subscriberOf(c), rules, lookup);
+  };
   app.put(`/fhir/Subscription/${ID}`, async (c) => {
     const ctx = fhirContext(c);
     const id = c.req.param('id');
     const ifMatch = parseIfMatch(c.req.header('If-Match'));
-    const current = await ctx.store.readCurrent('Subscription', id);
-    const previous = current?.operation === 'delete' ? undefined : (current?.resource as Subscription | undefined);
-    const { rules, lookup } = apiOptions();
-    const body = await prepareSubscriptionWrite(await readJsonBody(c), previous, subscriptionAccess().subscriberOf(c), rules, lookup);
+    const body = await prepareSubscription(c, ctx)(await readJsonBody(c), id);
     return respond(c, await updateResource(ctx, 'Subscription', id, body, ifMatch), true);
+  });
+  // A conditional update is prepared as an update of its match (or a create).
+  app.put('/fhir/Subscription', async (c) => {
+    const ctx = fhirContext(c);
+    const ifMatch = parseIfMatch(c.req.header('If-Match'));
+    const result = await conditionalUpdate(ctx, 'Subscription', criteriaOf(c), await readJsonBody(c), ifMatch, prepareSubscription(c, ctx));
+    return respond(c, result, true);
   });
   // PATCH would change a Subscription past the checks above.
   app.patch(`/fhir/Subscription/${ID}`, () => {
@@ -125,14 +138,21 @@ export function registerSubscriptionRoutes(app: Hono, { fhirContext, respond }: 
       : await createResource(fhirContext(c), 'Endpoint', body);
     return respond(c, result, true);
   });
+  const prepareEndpoint = (ctx: FhirContext) => async (body: unknown, id: string | undefined): Promise<unknown> => {
+    const previous = id === undefined ? undefined : ((await readLive(ctx, 'Endpoint', id)) as Endpoint | undefined);
+    return prepareEndpointWrite(body, previous, apiOptions().rules, apiOptions().lookup);
+  };
   app.put(`/fhir/Endpoint/${ID}`, async (c) => {
     const ctx = fhirContext(c);
     const id = c.req.param('id');
     const ifMatch = parseIfMatch(c.req.header('If-Match'));
-    const current = await ctx.store.readCurrent('Endpoint', id);
-    const previous = current?.operation === 'delete' ? undefined : (current?.resource as Endpoint | undefined);
-    const body = await prepareEndpointWrite(await readJsonBody(c), previous, apiOptions().rules, apiOptions().lookup);
+    const body = await prepareEndpoint(ctx)(await readJsonBody(c), id);
     return respond(c, await updateResource(ctx, 'Endpoint', id, body, ifMatch), true);
+  });
+  app.put('/fhir/Endpoint', async (c) => {
+    const ctx = fhirContext(c);
+    const ifMatch = parseIfMatch(c.req.header('If-Match'));
+    return respond(c, await conditionalUpdate(ctx, 'Endpoint', criteriaOf(c), await readJsonBody(c), ifMatch, prepareEndpoint(ctx)), true);
   });
   app.patch(`/fhir/Endpoint/${ID}`, () => {
     const response = errorResponse(
@@ -190,6 +210,11 @@ export async function prepareSubscriptionWrite(
   const compiled = compileSubscription(next, rules);
   await checkWebhookDestination(compiled.endpoint, rules, 'Subscription.channel.endpoint', lookup);
   return next;
+}
+
+async function readLive(ctx: FhirContext, type: string, id: string): Promise<unknown> {
+  const current = await ctx.store.readCurrent(type, id);
+  return current?.operation === 'delete' ? undefined : current?.resource;
 }
 
 /** What a handshake verifies: where notifications go and what they are about. */
