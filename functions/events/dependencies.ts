@@ -1,27 +1,28 @@
 /**
  * What the change-event publisher needs, built once per process (a Lambda container):
- * its configuration, checked with zod so a missing variable fails the cold start rather
+ * its configuration, checked with zod (`zod/mini`) so a missing variable fails the cold start rather
  * than every batch, and one EventBridge client.
  */
 import { Agent as HttpsAgent } from 'node:https';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { invalidConfiguration } from '../config-errors.ts';
 import type { PublishChangesOptions } from './publish-changes.ts';
 
 const PublisherConfigSchema = z.object({
   /** Name (or ARN) of the EventBridge bus the events go to; set by the CDK stack. */
-  SAMVARD_EVENT_BUS: z.string().min(1),
+  SAMVARD_EVENT_BUS: z.string().check(z.minLength(1)),
   /** The events' `source`. */
-  SAMVARD_EVENT_SOURCE: z.string().min(1).default('samvard'),
-  AWS_REGION: z.string().default('eu-north-1'),
+  SAMVARD_EVENT_SOURCE: z._default(z.string().check(z.minLength(1)), 'samvard'),
+  AWS_REGION: z._default(z.string(), 'eu-north-1'),
 });
 
 export type PublisherConfig = z.infer<typeof PublisherConfigSchema>;
 
 export function readPublisherConfig(env: NodeJS.ProcessEnv = process.env): PublisherConfig {
   const parsed = PublisherConfigSchema.safeParse(env);
-  if (!parsed.success) throw new Error(`Invalid configuration: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw invalidConfiguration('configuration', parsed.error);
   return parsed.data;
 }
 

@@ -1,30 +1,37 @@
 /**
  * Configuration of the subscription path (matcher, delivery, heartbeats), read from the
- * environment and checked with zod. Every duration has a default for production; the
- * tests shorten them through the same settings.
+ * environment and checked with zod (`zod/mini`, functions/config-errors.ts). Every duration
+ * has a default for production; the tests shorten them through the same settings.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { invalidConfiguration } from '../config-errors.ts';
 
-const flag = z
-  .enum(['true', 'false', '1', '0'])
-  .default('false')
-  .transform((v) => v === 'true' || v === '1');
+const flag = z.pipe(
+  z._default(z.enum(['true', 'false', '1', '0']), 'false'),
+  z.transform((v: 'true' | 'false' | '1' | '0') => v === 'true' || v === '1'),
+);
+/** A whole number from the environment's text, at least `min` (and at most `max`), `fallback` when unset. */
+const count = (min: number, fallback: number, max?: number) =>
+  z._default(
+    z.coerce.number().check(z.int(), z.minimum(min), ...(max === undefined ? [] : [z.maximum(max)])),
+    fallback,
+  );
 
 const SubscriptionConfigSchema = z.object({
   /** The subscriptions table (`subscriptionTable` in functions/store/tables.ts). */
-  SAMVARD_SUBSCRIPTION_TABLE: z.string().min(3).default('samvard-subscriptions'),
+  SAMVARD_SUBSCRIPTION_TABLE: z._default(z.string().check(z.minLength(3)), 'samvard-subscriptions'),
   /** SQS queue of pending deliveries (AWS only). */
-  SAMVARD_DELIVERY_QUEUE_URL: z.url().optional(),
+  SAMVARD_DELIVERY_QUEUE_URL: z.optional(z.url()),
   /** SQS dead-letter queue: deliveries that failed their last attempt (AWS only). */
-  SAMVARD_DELIVERY_DLQ_URL: z.url().optional(),
+  SAMVARD_DELIVERY_DLQ_URL: z.optional(z.url()),
   /** Attempts per notification, the first included. */
-  SAMVARD_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  SAMVARD_DELIVERY_MAX_ATTEMPTS: count(1, 8, 50),
   /** Delay before the second attempt; each later one doubles it (with jitter). */
-  SAMVARD_DELIVERY_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(2_000),
+  SAMVARD_DELIVERY_BACKOFF_BASE_MS: count(1, 2_000),
   /** Longest delay between attempts (SQS delays at most 15 minutes). */
-  SAMVARD_DELIVERY_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(900_000),
+  SAMVARD_DELIVERY_BACKOFF_MAX_MS: count(1, 900_000),
   /** Time allowed per POST; a subscription's `backport-timeout` may ask for less. */
-  SAMVARD_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  SAMVARD_DELIVERY_TIMEOUT_MS: count(100, 10_000),
   /** Accept `http://` endpoints (local development and tests only; production needs https). */
   SAMVARD_SUBSCRIPTION_ALLOW_HTTP: flag,
   /**
@@ -34,18 +41,18 @@ const SubscriptionConfigSchema = z.object({
    */
   SAMVARD_ALLOW_PRIVATE_ENDPOINTS: flag,
   /** Shortest heartbeat period a subscription may ask for, in seconds. */
-  SAMVARD_HEARTBEAT_MIN_SECONDS: z.coerce.number().int().min(1).default(60),
+  SAMVARD_HEARTBEAT_MIN_SECONDS: count(1, 60),
   /** How long events stay readable through `$events`, in days. */
-  SAMVARD_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  SAMVARD_EVENT_RETENTION_DAYS: count(1, 30),
   /** Absolute base of the FHIR API, for `fullUrl`s in notifications. */
-  SAMVARD_BASE_URL: z.url().optional(),
+  SAMVARD_BASE_URL: z.optional(z.url()),
 });
 
 export type SubscriptionConfig = z.infer<typeof SubscriptionConfigSchema>;
 
 export function readSubscriptionConfig(env: NodeJS.ProcessEnv = process.env): SubscriptionConfig {
   const parsed = SubscriptionConfigSchema.safeParse(env);
-  if (!parsed.success) throw new Error(`Invalid subscription configuration: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw invalidConfiguration('subscription configuration', parsed.error);
   return parsed.data;
 }
 
