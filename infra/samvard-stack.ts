@@ -1,5 +1,5 @@
 /**
- * samvard in one stack: the resource table, the API function behind an HTTP API, the
+ * samvard in one stack: the resource table, the API and ingest functions behind an HTTP API, the
  * subscription path (matcher, delivery queue and function, heartbeats), the change-event
  * path (on unless `samvard:changeEvents=false`), and the alarms over all of it.
  */
@@ -29,6 +29,14 @@ export const API_RESOURCE_TABLE_ACCESS: TableAccess = {
   indexes: ['dynamodb:Query'],
 };
 
+/**
+ * What the ingest function does with the resource table: the same store (lookups,
+ * conditional matches, the transaction and its multi-step commit) and the access log,
+ * so the same actions as the API function. Nothing on the subscriptions table: ingest
+ * serves no `$status`/`$events`, and a document never maps to a Subscription.
+ */
+export const INGEST_RESOURCE_TABLE_ACCESS: TableAccess = API_RESOURCE_TABLE_ACCESS;
+
 export interface SamvardStackProps extends StackProps {
   config: SamvardConfig;
 }
@@ -36,6 +44,7 @@ export interface SamvardStackProps extends StackProps {
 export class SamvardStack extends Stack {
   readonly resources: DataTable;
   readonly apiFunction: SamvardFunction;
+  readonly ingestFunction: SamvardFunction;
   readonly httpApi: FhirHttpApi;
   readonly subscriptionPath: SubscriptionPath;
   readonly eventPath: EventPath | undefined;
@@ -92,9 +101,30 @@ export class SamvardStack extends Stack {
     });
     this.apiFunction.grantTableAccess(this.resources, API_RESOURCE_TABLE_ACCESS);
 
+    // Document ingest (mappings/): its own function, so the API function carries none of its
+    // code. A 1000-resource document is a multi-step commit of many transactions: memory for
+    // CPU, and more time than the HTTP API waits (30 s) so that a commit API Gateway has
+    // given up on (503 to the client) still finishes or rolls back rather than being cut off;
+    // posting the same document again is safe (mappings/ingest.ts: idempotent). docs/deployment.md.
+    this.ingestFunction = new SamvardFunction(this, 'IngestFunction', {
+      entry: functionEntry('ingest/handler.ts'),
+      description: `samvard ${config.stage}: document ingest (/ingest)`,
+      memorySize: 1024,
+      timeout: Duration.seconds(60),
+      logRetention,
+      logEncryptionKey: this.encryptionKey,
+      environment: {
+        SAMVARD_RESOURCE_TABLE: this.resources.table.tableName,
+        SAMVARD_AUTH_ISSUER: config.jwtIssuer,
+        SAMVARD_AUTH_AUDIENCE: config.jwtAudience.join(','),
+      },
+    });
+    this.ingestFunction.grantTableAccess(this.resources, INGEST_RESOURCE_TABLE_ACCESS);
+
     this.httpApi = new FhirHttpApi(this, 'Http', {
       stage: config.stage,
       handler: this.apiFunction,
+      ingestHandler: this.ingestFunction,
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttleRateLimit: config.throttleRateLimit,
@@ -128,6 +158,7 @@ export class SamvardStack extends Stack {
       api: this.httpApi,
       functions: [
         this.apiFunction,
+        this.ingestFunction,
         this.subscriptionPath.matcher,
         this.subscriptionPath.delivery,
         this.subscriptionPath.heartbeat,

@@ -12,13 +12,14 @@ import { type Config, readConfig } from '../config.ts';
 import { configureRequiredProfiles, loadProfiles } from '../core/profiles.ts';
 import { loadDefinitions } from '../core/validation.ts';
 import type { AccessControl } from '../http/access-control.ts';
-import type { AppDependencies } from '../http/app.ts';
+import type { AppDependencies } from '../http/guarded-app.ts';
 import { createDynamoDbClient } from '../store/dynamodb-client.ts';
 import { ResourceStore } from '../store/resource-store.ts';
 import { configureSubscriptionAccess } from '../subscriptions/authorization.ts';
 
 /**
- * Builds what the API needs once per process (a Lambda container or the local server).
+ * Builds what the API and the ingest function need once per process (a Lambda container
+ * or the local server): configuration, store, FHIR definitions and profiles, access control.
  * `authenticator` replaces the one built from SAMVARD_AUTH_* (the local dev issuer).
  */
 export function buildDependencies(

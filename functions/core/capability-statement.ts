@@ -92,21 +92,14 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
           `Concurrency: ETag W/"<versionId>" and If-Match (412 on a stale version). ` +
           `Search: _count default 20, max 1000; paging by opaque cursor; unknown parameters are ignored ` +
           `(400 under Prefer: handling=strict); one level of chaining and _has; see docs/search.md. ` +
-          `${profileEnforcementDocumentation()} See docs/profiles.md.`,
+          `${profileEnforcementDocumentation()} See docs/profiles.md. ` +
+          `Region and municipal documents (not FHIR) are ingested beside this base, not as a FHIR operation: ` +
+          `POST /ingest/{format}[?dryRun=true] maps one to a single transaction (at most ${MAX_INGEST_ENTRIES} resources); ` +
+          `GET /ingest lists the formats with their JSON Schemas. See mappings/README.md.`,
         resource: [...resource, ...conformanceCapabilities()],
         interaction: [{ code: 'search-system' }],
         searchParam: COMMON_SEARCH_PARAMS,
-        operation: [
-          { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
-          {
-            name: 'ingest',
-            definition: 'https://samvard.se/fhir/OperationDefinition/ingest',
-            documentation:
-              `Region and municipal documents (not FHIR) mapped to one transaction: POST [base]/$ingest?format={format}` +
-              `[&dryRun=true], also served as POST /ingest/{format}; GET /ingest lists the formats with their JSON Schemas. ` +
-              `At most ${MAX_INGEST_ENTRIES} resources per document. See mappings/README.md.`,
-          },
-        ],
+        operation: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
       },
     ],
   };

@@ -10,6 +10,9 @@
  * the token's scopes (403), the FHIR core gets the caller and the caller's view of the
  * store (functions/access/guard.ts), and after the handler the request's AuditEvents
  * are written (functions/access/audit.ts) before the response leaves.
+ *
+ * Installed once per app, in front of every route group, by guarded-app.ts: the API
+ * function and the ingest function run this same guard.
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { EMERGENCY_HEADER, type Authenticator } from '../auth/authenticator.ts';
@@ -40,7 +43,7 @@ export function requestAccess(c: Context): RequestAccess | undefined {
   return c.get(ACCESS) as RequestAccess | undefined;
 }
 
-/** The paths the guard covers: every route of app.ts and ingest-routes.ts is under one of them. */
+/** The paths the guard covers: every route of fhir-routes.ts and ingest-routes.ts is under one of them. */
 export const GUARDED_PATHS = ['/fhir', '/fhir/*', '/ingest', '/ingest/*'] as const;
 
 /** Serves the SMART configuration and guards every other `/fhir` route and every `/ingest` route. */
@@ -163,9 +166,9 @@ export function classify(method: string, url: URL): Route {
     patients: patientsNamed(url, types),
     isWrite: interaction === 'create' || interaction === 'update' || interaction === 'delete' || interaction === 'transaction',
   });
-  // Document ingest, `/ingest…` or the `$ingest` operation: posting a document is a
-  // transaction of whatever it maps to; the format list and the schemas are definitions.
-  if (/^\/ingest(?:\/|$)/.test(url.pathname) || type === '$ingest') {
+  // Document ingest, `/ingest…`: posting a document is a transaction of whatever it maps
+  // to; the format list and the schemas are definitions.
+  if (/^\/ingest(?:\/|$)/.test(url.pathname)) {
     if (method === 'POST') return { ...route('transaction', [], [...SERVED_RESOURCE_TYPES]), needsAnyWrite: true };
     return route('read', [], []);
   }

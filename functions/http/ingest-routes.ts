@@ -1,7 +1,9 @@
 /**
- * HTTP routes of document ingest (mappings/ingest.ts).
+ * HTTP routes of document ingest (mappings/ingest.ts), served by a Lambda function of
+ * their own (functions/ingest/handler.ts, `createIngestApp`), so mappings/ (classic zod,
+ * fast-xml-parser, the vendors' schemas) stays out of the FHIR API function.
  *
- * The documented routes, beside the FHIR API (`/ingest` at the same origin as `/fhir`):
+ * The routes, beside the FHIR API (`/ingest` at the same origin as `/fhir`):
  * - `GET /ingest`: the formats, with links to their JSON Schemas.
  * - `GET /ingest/{format}`: one format's entry of that list.
  * - `GET /ingest/{format}.schema.json`: one format's JSON Schema.
@@ -9,16 +11,12 @@
  *   `text/csv`, `application/xml` where the format takes them); answers with the
  *   transaction-response Bundle, or with the Bundle it would commit on a dry run. An
  *   unknown format is a 404 naming the known ones.
+ * Ingest is not a FHIR operation: `[base]/$ingest` is a 404 pointing here (fhir-routes.ts).
  *
- * The same as a FHIR system-level operation, `[base]/$ingest`:
- * - `POST /fhir/$ingest?format={format}[&dryRun=true]`, `GET /fhir/$ingest`,
- *   `GET /fhir/$ingest/{format}.schema.json` (an unknown format here is a 400 at `format`,
- *   a parameter of the operation).
- *
- * Both are guarded alike: access-control.ts mounts authentication, scopes, the access
- * rules and the access log on `/ingest` and `/ingest/*` as on `/fhir/*`, and classifies a
- * POST to either as a transaction (a write, which needs some write scope; each write is
- * then checked by the store view the transaction goes through).
+ * Guarded as `/fhir` is, by the same code (guarded-app.ts, access-control.ts):
+ * authentication, scopes, the access rules and the access log on `/ingest` and
+ * `/ingest/*`; a POST is classified as a transaction (a write, which needs some write
+ * scope; each write is then checked by the store view the transaction goes through).
  */
 import type { Context, Hono } from 'hono';
 import type { FhirContext, FhirResult } from '../core/context.ts';
@@ -33,17 +31,11 @@ import {
 import type { DocumentFormat, MediaKind } from '../../mappings/common/format.ts';
 import { jsonSchemaOf } from '../../mappings/json-schema.ts';
 import { FORMATS } from '../../mappings/formats.ts';
-import { formatById, ingestDocument } from '../../mappings/ingest.ts';
+import { ingestDocument } from '../../mappings/ingest.ts';
 import { errorResponse } from './fhir-response.ts';
+import { type AppDependencies, type RouteHelpers, createGuardedApp } from './guarded-app.ts';
 import { MAX_REQUEST_BYTES } from './request-body.ts';
 
-export interface IngestRouteHelpers {
-  fhirContext: (c: Context) => FhirContext;
-  respond: (c: Context, result: FhirResult, isWrite?: boolean) => Response;
-}
-
-/** `$ingest` as a path segment, as `$validate` in app.ts. */
-const INGEST = ':operation{\\$ingest}';
 /** `{format}.schema.json` as a path segment. */
 const SCHEMA_FILE = ':file{[A-Za-z0-9.\\-]+\\.schema\\.json}';
 
@@ -60,10 +52,14 @@ export function ingestBaseOf(fhirBase: string): string {
   return fhirBase.endsWith('/fhir') ? `${fhirBase.slice(0, -'/fhir'.length)}/ingest` : `${new URL(fhirBase).origin}/ingest`;
 }
 
-export function registerIngestRoutes(app: Hono, { fhirContext, respond }: IngestRouteHelpers): void {
+/** The ingest function's app: the ingest routes behind the access control. */
+export function createIngestApp(dependencies: AppDependencies): Hono {
+  return createGuardedApp(dependencies, [registerIngestRoutes]);
+}
+
+export function registerIngestRoutes(app: Hono, { fhirContext, respond }: RouteHelpers): void {
   const ingestBase = (c: Context): string => ingestBaseOf(fhirContext(c).baseUrl);
 
-  // The documented routes.
   app.get('/ingest', (c) => {
     const base = ingestBase(c);
     return c.json({ formats: FORMATS.map((f) => entryOf(f, `${base}/${f.id}.schema.json`, `${base}/${f.id}`)) });
@@ -77,24 +73,6 @@ export function registerIngestRoutes(app: Hono, { fhirContext, respond }: Ingest
   app.post('/ingest/:format', async (c) => respond(c, await postDocument(c, fhirContext(c), knownFormat(c.req.param('format')))));
   app.on(['PUT', 'PATCH', 'DELETE', 'POST'], '/ingest', notAllowed('GET'));
   app.on(['PUT', 'PATCH', 'DELETE'], '/ingest/:format', notAllowed('GET, POST'));
-
-  // The same as a FHIR operation.
-  app.get(`/fhir/${INGEST}`, (c) => {
-    const base = fhirContext(c).baseUrl;
-    return c.json({ formats: FORMATS.map((f) => entryOf(f, `${base}/$ingest/${f.id}.schema.json`, `${base}/$ingest?format=${f.id}`)) });
-  });
-  app.get(`/fhir/${INGEST}/${SCHEMA_FILE}`, (c) => {
-    const id = c.req.param('file').replace(/\.schema\.json$/, '');
-    const format = FORMATS.find((f) => f.id === id);
-    if (!format) return errorResponse(new OperationOutcomeError(badRequest(`Unknown format "${id}"`, ['format'])));
-    return schemaResponse(c, format);
-  });
-  app.post(`/fhir/${INGEST}`, async (c) => {
-    const formatId = new URL(c.req.url).searchParams.get('format');
-    if (!formatId) throw new OperationOutcomeError(badRequest('$ingest needs ?format=, e.g. region.vardbegaran.v1', ['format']));
-    return respond(c, await postDocument(c, fhirContext(c), formatById(formatId)));
-  });
-  app.on(['PUT', 'PATCH', 'DELETE'], `/fhir/${INGEST}`, notAllowed('GET, POST'));
 }
 
 /** A format's entry in the list: what it is, the media types it takes, its schema and where to post it. */

@@ -1,6 +1,8 @@
 /**
  * `npm start`: the API on a local Node server, backed by DynamoDB Local (or by any
- * DynamoDB that DYNAMODB_ENDPOINT names), with the same Hono app as on Lambda.
+ * DynamoDB that DYNAMODB_ENDPOINT names): the FHIR routes and document ingest (`/ingest`)
+ * on one port, in one app built from the same route groups and access control as the
+ * two Lambda functions (functions/http/app.ts).
  *
  * Environment: PORT (8080), SAMVARD_DATA_DIR (.samvard/dynamodb), SAMVARD_IN_MEMORY=1,
  * DYNAMODB_ENDPOINT, SAMVARD_RESOURCE_TABLE, SAMVARD_BASE_URL.
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
   const app = createApp(buildDependencies(config, { authenticator: devAuth?.authenticator }));
   if (devAuth) app.route('/oauth2', devAuth.routes);
   const server = serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
-    console.log(`samvard FHIR R4 API ready at http://localhost:${info.port}/fhir`);
+    console.log(`samvard FHIR R4 API ready at http://localhost:${info.port}/fhir, document ingest at http://localhost:${info.port}/ingest`);
     if (devAuth) {
       console.log(
         `Authentication on, dev issuer ${devAuth.issuer}: POST ${devAuth.issuer}/token for the clients of ` +

@@ -1,7 +1,7 @@
 /**
- * The public face of samvard: an API Gateway HTTP API in front of the API function.
- * Every route needs a valid access token (JWT authorizer) except the two discovery
- * documents a client reads before it has one.
+ * The public face of samvard: an API Gateway HTTP API in front of the API function and
+ * the ingest function (`/ingest`, `/ingest/{proxy+}`). Every route needs a valid access
+ * token (JWT authorizer) except the two discovery documents a client reads before it has one.
  */
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -24,9 +24,18 @@ import { Construct } from 'constructs';
 /** Routes anyone may call: the CapabilityStatement and SMART's discovery document. */
 export const PUBLIC_ROUTES = ['GET /fhir/metadata', 'GET /fhir/.well-known/smart-configuration'] as const;
 
+/**
+ * Paths of document ingest, any method, to the ingest function (functions/http/ingest-routes.ts).
+ * There is no `$ingest` route: ingest is not a FHIR operation, and `/fhir/$ingest` reaches
+ * the API function, which answers with a 404 pointing here.
+ */
+export const INGEST_PATHS = ['/ingest', '/ingest/{proxy+}'] as const;
+
 export interface FhirHttpApiProps {
   stage: string;
   handler: IFunction;
+  /** Serves {@link INGEST_PATHS}. */
+  ingestHandler: IFunction;
   jwtIssuer: string;
   jwtAudience: string[];
   throttleRateLimit: number;
@@ -59,6 +68,11 @@ export class FhirHttpApi extends Construct {
       defaultAuthorizer: authorizer,
       createDefaultStage: false,
     });
+    // Document ingest: its own function, behind the same authorizer.
+    const ingestIntegration = new HttpLambdaIntegration('Ingest', props.ingestHandler);
+    for (const path of INGEST_PATHS) {
+      this.api.addRoutes({ path, methods: [HttpMethod.ANY], integration: ingestIntegration, authorizer });
+    }
     const publicRoutes: HttpRoute[] = [];
     for (const route of PUBLIC_ROUTES) {
       const [method, path] = route.split(' ') as [keyof typeof HttpMethod, string];

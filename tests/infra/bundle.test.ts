@@ -93,6 +93,71 @@ describe('API function bundle', () => {
   });
 });
 
+describe('API and ingest function bundles', () => {
+  const ingestDir = assetDirOf('document ingest');
+  const sourcesOf = (dir: string): string[] =>
+    (JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] }).sources;
+
+  it('the API bundle carries no document ingest: no mappings/, no fast-xml-parser, no classic zod', () => {
+    const sources = sourcesOf(assetDir);
+    expect(sources.some((s) => s.includes('functions/http/fhir-routes.ts'))).toBe(true);
+    expect(sources.filter((s) => /(^|\/)mappings\/|ingest-routes|fast-xml-parser|zod\/v4\/classic/.test(s))).toEqual([]);
+  });
+
+  it('the ingest bundle carries mappings/ and the same access control', () => {
+    const sources = sourcesOf(ingestDir);
+    for (const file of ['mappings/ingest.ts', 'functions/http/ingest-routes.ts', 'functions/http/guarded-app.ts', 'functions/http/access-control.ts']) {
+      expect(sources.some((s) => s.endsWith(file)), file).toBe(true);
+    }
+    expect(sources.some((s) => s.includes('functions/http/fhir-routes.ts'))).toBe(false);
+  });
+
+  it('the ingest bundle loads in a fresh Node.js: GET /ingest is refused without an issuer (fails closed, 503), listed with auth off', () => {
+    const host = 'abc123.execute-api.eu-north-1.amazonaws.com';
+    const event = {
+      version: '2.0',
+      routeKey: 'ANY /ingest',
+      rawPath: '/ingest',
+      rawQueryString: '',
+      headers: { host, accept: 'application/json' },
+      requestContext: {
+        accountId: '123456789012',
+        apiId: 'abc123',
+        domainName: host,
+        domainPrefix: 'abc123',
+        http: { method: 'GET', path: '/ingest', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'vitest' },
+        requestId: 'test-request',
+        routeKey: 'ANY /ingest',
+        stage: '$default',
+        time: '22/Nov/2025:12:00:00 +0000',
+        timeEpoch: Date.now(),
+      },
+      isBase64Encoded: false,
+    };
+    const invoke = (env: Record<string, string>) => {
+      const script = `
+        const { handler } = await import(${JSON.stringify(pathToFileURL(join(ingestDir, 'index.mjs')).href)});
+        const response = await handler(${JSON.stringify(event)}, { awsRequestId: 'test-request', getRemainingTimeInMillis: () => 10000 });
+        process.stdout.write(JSON.stringify(response));`;
+      const stdout = execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+        env: { PATH: process.env.PATH, AWS_REGION: 'eu-north-1', SAMVARD_RESOURCE_TABLE: 'samvard-test-resources', ...env },
+        encoding: 'utf8',
+        timeout: 30_000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      return JSON.parse(stdout) as { statusCode: number; body: string };
+    };
+    // Auth on, no issuer configured: every guarded request is refused (503, functions/api/dependencies.ts).
+    const refused = invoke({});
+    expect(refused.statusCode).toBe(503);
+    expect(refused.body).toContain('SAMVARD_AUTH_ISSUER');
+    const listed = invoke({ SAMVARD_AUTH: 'off' });
+    expect(listed.statusCode).toBe(200);
+    const { formats } = JSON.parse(listed.body) as { formats: { format: string; ingest: string }[] };
+    expect(formats.find((f) => f.format === 'sip.v1')?.ingest).toBe(`https://${host}/ingest/sip.v1`);
+  });
+});
+
 describe('change-event publisher bundle', () => {
   const publisherDir = assetDirOf('publishes change events');
 

@@ -1,11 +1,13 @@
 /**
  * Least privilege: every identity policy names its actions and resources, and the API
- * function may do exactly what `functions/store` does with the table.
+ * and ingest functions may do exactly what `functions/store` does with the table (the
+ * ingest function: what the DynamoDB commands in its own bundle need).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { API_RESOURCE_TABLE_ACCESS } from '../../infra/samvard-stack.ts';
+import { API_RESOURCE_TABLE_ACCESS, INGEST_RESOURCE_TABLE_ACCESS } from '../../infra/samvard-stack.ts';
 import { resourcesOf, synthesize } from './synth.ts';
 
 // Every option on, so every function and grant is in the template.
@@ -54,24 +56,37 @@ describe('identity policies', () => {
     }
   });
 
-  it('give the API function exactly the table actions its store uses', () => {
-    const apiPolicy = resourcesOf(template, 'AWS::IAM::ManagedPolicy').find(([id]) =>
-      id.startsWith('ApiFunctionRolePermissions'),
-    );
-    const statements = (apiPolicy?.[1].PolicyDocument as { Statement: Statement[] }).Statement;
-    const onTable = statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(tableArn));
-    expect(onTable.flatMap((s) => list(s.Action)).sort()).toEqual([...API_RESOURCE_TABLE_ACCESS.table].sort());
-    const onIndex = statements.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
-    expect(onIndex).toEqual([
-      {
-        Effect: 'Allow',
-        Action: API_RESOURCE_TABLE_ACCESS.indexes?.[0],
-        Resource: { 'Fn::Join': ['', [tableArn, '/index/typeHistory']] },
-      },
-    ]);
-    // Nothing else of DynamoDB's, on anything.
-    const dynamoActions = statements.flatMap((s) => list(s.Action)).filter((a) => a.startsWith('dynamodb:'));
-    expect(new Set(dynamoActions)).toEqual(new Set([...API_RESOURCE_TABLE_ACCESS.table]));
+  for (const [fn, access] of [
+    ['ApiFunction', API_RESOURCE_TABLE_ACCESS],
+    ['IngestFunction', INGEST_RESOURCE_TABLE_ACCESS],
+  ] as const) {
+    it(`give the ${fn} exactly the table actions its store uses`, () => {
+      const policy = resourcesOf(template, 'AWS::IAM::ManagedPolicy').find(([id]) => id.startsWith(`${fn}RolePermissions`));
+      const statements = (policy?.[1].PolicyDocument as { Statement: Statement[] }).Statement;
+      const onTable = statements.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(tableArn));
+      expect(onTable.flatMap((s) => list(s.Action)).sort()).toEqual([...access.table].sort());
+      const onIndex = statements.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
+      expect(onIndex).toEqual([
+        {
+          Effect: 'Allow',
+          Action: access.indexes?.[0],
+          Resource: { 'Fn::Join': ['', [tableArn, '/index/typeHistory']] },
+        },
+      ]);
+      // Nothing else of DynamoDB's, on anything.
+      const dynamoActions = statements.flatMap((s) => list(s.Action)).filter((a) => a.startsWith('dynamodb:'));
+      expect(new Set(dynamoActions)).toEqual(new Set([...access.table]));
+    });
+  }
+
+  it('give the ingest function nothing on the subscriptions table, and no DynamoDB action beyond the resource table', () => {
+    const policy = resourcesOf(template, 'AWS::IAM::ManagedPolicy').find(([id]) => id.startsWith('IngestFunctionRolePermissions'));
+    const statements = (policy?.[1].PolicyDocument as { Statement: Statement[] }).Statement;
+    for (const s of statements.filter((st) => list(st.Action).some((a) => a.startsWith('dynamodb:')))) {
+      expect(JSON.stringify(s.Resource)).toContain(tableLogicalId);
+    }
+    const subscriptionsTable = stack.getLogicalId(stack.subscriptionPath.subscriptions.table.node.defaultChild as never);
+    expect(JSON.stringify(statements)).not.toContain(subscriptionsTable);
   });
 
   it('let the publisher read the stream, put events and send failures, and nothing on the table', () => {
@@ -164,5 +179,35 @@ describe('the granted table actions and functions/store', () => {
         : []),
     ]);
     expect(new Set(API_RESOURCE_TABLE_ACCESS.table)).toEqual(needed);
+  });
+
+  it('the ingest function is granted what the DynamoDB commands in its bundle need, and no more', async () => {
+    // Its bundle as esbuild builds it (as infra/constructs/samvard-function.ts does): which SDK commands are in it.
+    const result = await build({
+      entryPoints: [fileURLToPath(new URL('../../functions/ingest/handler.ts', import.meta.url))],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      write: false,
+      metafile: true,
+      logLevel: 'error',
+    });
+    const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+    const bundled = new Set(
+      inputs
+        .map((i) => /@aws-sdk\/client-dynamodb\/.*\/commands\/(\w+)Command\.js$/.exec(i)?.[1])
+        .filter((c): c is string => c !== undefined)
+        // The SDK's own endpoint discovery (off unless configured); samvard never sends it.
+        .filter((c) => c !== 'DescribeEndpoints'),
+    );
+    expect(bundled.size).toBeGreaterThan(0);
+    for (const command of bundled) expect(Object.keys(ACTION_OF_COMMAND), `${command}Command`).toContain(command);
+    const needed = new Set([
+      ...[...bundled].flatMap((c) => ACTION_OF_COMMAND[c] ?? []),
+      ...(bundled.has('TransactWriteItems') ? [...transactionParts].map((p) => ACTION_OF_TRANSACTION_PART[p] as string) : []),
+    ]);
+    expect(new Set(INGEST_RESOURCE_TABLE_ACCESS.table)).toEqual(needed);
   });
 });

@@ -7,7 +7,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { RESOURCE_CHANGED } from '../../functions/events/change-events.ts';
 import { resourceTable } from '../../functions/store/tables.ts';
-import { PUBLIC_ROUTES } from '../../infra/constructs/fhir-http-api.ts';
+import { INGEST_PATHS, PUBLIC_ROUTES } from '../../infra/constructs/fhir-http-api.ts';
 import { TEST_AUDIENCE, TEST_ISSUER, nagErrors, resourcesOf, synthesize } from './synth.ts';
 
 const { stack, template, findings, acknowledgments } = synthesize();
@@ -106,6 +106,62 @@ describe('API function', () => {
   });
 });
 
+describe('ingest function', () => {
+  const ingestFunction = { Description: Match.stringLikeRegexp('document ingest') };
+
+  it('runs its own entry on Node.js 22, arm64, with the memory and time of a 1000-resource document', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ...ingestFunction,
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 1024,
+      Timeout: 60,
+      Environment: {
+        Variables: {
+          NODE_OPTIONS: '--enable-source-maps',
+          SAMVARD_RESOURCE_TABLE: ref(stack.resources.table),
+          SAMVARD_AUTH_ISSUER: TEST_ISSUER,
+          SAMVARD_AUTH_AUDIENCE: TEST_AUDIENCE.join(','),
+        },
+      },
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
+    });
+    expect(stack.ingestFunction).not.toBe(stack.apiFunction);
+  });
+
+  it('serves ANY /ingest and ANY /ingest/{proxy+} behind the JWT authorizer; there is no $ingest route', () => {
+    const integrations = resourcesOf(template, 'AWS::ApiGatewayV2::Integration');
+    const ingestIntegration = integrations.find(([, i]) => JSON.stringify(i.IntegrationUri).includes(logicalId(stack.ingestFunction)));
+    expect(ingestIntegration).toBeDefined();
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: getAtt(stack.ingestFunction),
+      PayloadFormatVersion: '2.0',
+    });
+    const authorizer = resourcesOf(template, 'AWS::ApiGatewayV2::Authorizer')[0]?.[0];
+    for (const path of INGEST_PATHS) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `ANY ${path}`,
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: authorizer },
+        Target: { 'Fn::Join': ['', ['integrations/', { Ref: ingestIntegration?.[0] }]] },
+      });
+    }
+    expect(INGEST_PATHS).toEqual(['/ingest', '/ingest/{proxy+}']);
+    const keys = resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => String(r.RouteKey));
+    expect(keys.filter((k) => k.includes('$ingest'))).toEqual([]);
+  });
+
+  it('may be invoked by the HTTP API', () => {
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: getAtt(stack.ingestFunction),
+      Principal: 'apigateway.amazonaws.com',
+    });
+  });
+});
+
 describe('HTTP API', () => {
   it('has a JWT authorizer with the issuer and audiences from context', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
@@ -119,7 +175,9 @@ describe('HTTP API', () => {
   it('puts the authorizer on every route except the two discovery documents', () => {
     const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r);
     const byKey = new Map(routes.map((r) => [r.RouteKey as string, r]));
-    expect([...byKey.keys()].sort()).toEqual(['$default', ...PUBLIC_ROUTES].sort());
+    expect([...byKey.keys()].sort()).toEqual(
+      ['$default', ...PUBLIC_ROUTES, ...INGEST_PATHS.map((path) => `ANY ${path}`)].sort(),
+    );
     for (const route of routes) {
       if ((PUBLIC_ROUTES as readonly string[]).includes(route.RouteKey as string)) {
         expect(route.AuthorizationType, String(route.RouteKey)).toBe('NONE');
@@ -160,6 +218,7 @@ describe('alarms and dashboard', () => {
         'samvard-dev-Api5xxRate',
         'samvard-dev-ApiLatencyP99',
         'samvard-dev-ApiFunctionThrottles',
+        'samvard-dev-IngestFunctionThrottles',
         'samvard-dev-ResourcesTableThrottles',
         'samvard-dev-PublisherThrottles',
         'samvard-dev-ChangeEventFailures',
@@ -298,13 +357,13 @@ describe('change events turned off (samvard:changeEvents=false)', () => {
     expect(off.stack.eventPath).toBeUndefined();
     off.template.resourceCountIs('AWS::Events::EventBus', 0);
     // What remains is the subscription path's: the matcher's and delivery's mappings, its
-    // three queues (delivery, dead letters, matcher failures), API + matcher + delivery + heartbeat.
+    // three queues (delivery, dead letters, matcher failures), API + ingest + matcher + delivery + heartbeat.
     const path = off.stack.subscriptionPath;
     const mappingTargets = resourcesOf(off.template, 'AWS::Lambda::EventSourceMapping').map(([, m]) => m.FunctionName);
     expect(mappingTargets).toEqual(expect.arrayContaining([ref(path.matcher), ref(path.delivery)]));
     off.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     off.template.resourceCountIs('AWS::SQS::Queue', 3);
-    off.template.resourceCountIs('AWS::Lambda::Function', 4);
+    off.template.resourceCountIs('AWS::Lambda::Function', 5);
     const alarmNames = resourcesOf(off.template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.AlarmName as string);
     expect(alarmNames.filter((name) => /ChangeEvent|Publisher/.test(name))).toEqual([]);
     expect(Object.keys(off.template.findOutputs('ChangeEventBusName'))).toEqual([]);

@@ -1,7 +1,8 @@
 /**
- * The ingest routes themselves (`/ingest…` and the `$ingest` operation): listing the
- * formats and their JSON Schemas, profile errors pointed back into the document, size
- * limits, unknown formats; and the same authentication, scopes and access log as `/fhir`.
+ * The ingest routes themselves (`/ingest…`; `[base]/$ingest` is a 404 pointing there):
+ * listing the formats and their JSON Schemas, profile errors pointed back into the
+ * document, size limits, unknown formats; and the same authentication, scopes and access
+ * log as `/fhir`.
  */
 import type { ServiceRequest } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { mapVardbegaran } from '../../mappings/region.vardbegaran.v1/map.ts';
 import { vardbegaranSchema } from '../../mappings/region.vardbegaran.v1/schema.ts';
 import { MAX_MEASUREMENTS } from '../../mappings/kommun.matvarden.v1/schema.ts';
 import { as, vardcentral } from '../support/access.ts';
-import { BASE, type TestApi, createTestApi, json } from '../support/test-api.ts';
+import { type TestApi, createTestApi, json } from '../support/test-api.ts';
 import { INGEST_BASE, exampleJson, ingest, ingestRoute, itemCount } from './support.ts';
 
 describe('profile errors point into the document', () => {
@@ -67,29 +68,32 @@ describe('the ingest routes', () => {
     }
   });
 
-  it('the CapabilityStatement names $ingest as a system-level operation, with the routes and the entry limit', async () => {
+  it('the CapabilityStatement names the ingest routes and the entry limit, and lists no $ingest operation', async () => {
     const cs = await json(await api.send('GET', '/metadata'));
-    const operation = cs.rest[0].operation.find((o: { name: string }) => o.name === 'ingest');
-    expect(operation).toMatchObject({ name: 'ingest', definition: 'https://samvard.se/fhir/OperationDefinition/ingest' });
-    expect(operation.documentation).toContain('POST /ingest/{format}');
-    expect(operation.documentation).toContain(`${MAX_INGEST_ENTRIES} resources`);
+    expect(cs.rest[0].operation.map((o: { name: string }) => o.name)).not.toContain('ingest');
+    expect(cs.rest[0].documentation).toContain('POST /ingest/{format}');
+    expect(cs.rest[0].documentation).toContain('GET /ingest lists the formats');
+    expect(cs.rest[0].documentation).toContain(`${MAX_INGEST_ENTRIES} resources`);
   });
 
-  it('GET /fhir/$ingest lists the same formats, linking the operation', async () => {
-    const res = await api.send('GET', '/$ingest');
-    expect(res.status).toBe(200);
-    const { formats } = await json(res);
-    expect(formats.map((f: { format: string }) => f.format)).toEqual(FORMATS.map((f) => f.id));
-    const matvarden = formats.find((f: { format: string }) => f.format === 'kommun.matvarden.v1');
-    expect(matvarden).toMatchObject({
-      mediaTypes: ['application/json', 'text/csv'],
-      schema: `${BASE}/$ingest/kommun.matvarden.v1.schema.json`,
-      ingest: `${BASE}/$ingest?format=kommun.matvarden.v1`,
-    });
-    const schema = await api.send('GET', '/$ingest/kommun.matvarden.v1.schema.json');
-    expect(schema.status).toBe(200);
-    expect(schema.headers.get('Content-Type')).toMatch(/^application\/schema\+json/);
-    expect(await json(schema)).toMatchObject({ $id: 'https://samvard.se/fhir/ingest/kommun.matvarden.v1.schema.json', type: 'object' });
+  it('[base]/$ingest is no FHIR operation: every method and sub-path is a 404 pointing at /ingest, and nothing is stored', async () => {
+    const before = await itemCount(api);
+    const doc = JSON.stringify(exampleJson('sip.v1.json'));
+    const requests: [string, string, string?][] = [
+      ['GET', '/$ingest'],
+      ['GET', '/$ingest/kommun.matvarden.v1.schema.json'],
+      ['POST', '/$ingest?format=sip.v1', doc],
+      ['POST', '/$ingest?format=sip.v1&dryRun=true', doc],
+      ['DELETE', '/$ingest'],
+    ];
+    for (const [method, path, body] of requests) {
+      const res = await api.send(method, path, body, { 'Content-Type': 'application/json' });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      const outcome = await json(res);
+      expect(outcome.resourceType).toBe('OperationOutcome');
+      expect(outcome.issue[0].details.text).toContain(`POST ${INGEST_BASE}/{format}`);
+    }
+    expect(await itemCount(api)).toBe(before);
   });
 
   it('an unknown format is a 404 naming the known formats; other methods are 405', async () => {
@@ -111,25 +115,13 @@ describe('the ingest routes', () => {
     expect((await ingestRoute(api, 'POST', '')).status).toBe(405);
   });
 
-  it('the $ingest operation: an unknown or missing format is a 400 naming `format`; other methods are 405', async () => {
-    const unknown = await ingest(api, 'region.remiss.v9', {}, { via: 'operation' });
-    expect(unknown.status).toBe(400);
-    expect((await json(unknown)).issue[0].expression).toEqual(['format']);
-    const missing = await api.send('POST', '/$ingest', '{}', { 'Content-Type': 'application/json' });
-    expect(missing.status).toBe(400);
-    expect((await api.send('DELETE', '/$ingest')).status).toBe(405);
-  });
-
-  it('POST /ingest/{format} and POST /fhir/$ingest?format= are the same: a dry run gives the same Bundle, stores nothing', async () => {
+  it('a dry run answers with the transaction Bundle and stores nothing; dryRun is true or false', async () => {
     const before = await itemCount(api);
     const doc = exampleJson('sip.v1.json');
     const route = await ingest(api, 'sip.v1', doc, { query: { dryRun: 'true' } });
-    const operation = await ingest(api, 'sip.v1', doc, { via: 'operation', query: { dryRun: 'true' } });
     expect(route.status).toBe(200);
-    expect(operation.status).toBe(200);
     const bundle = await json(route);
     expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'transaction' });
-    expect(await json(operation)).toEqual(bundle);
     expect(await itemCount(api)).toBe(before);
     expect((await ingest(api, 'sip.v1', doc, { query: { dryRun: 'maybe' } })).status).toBe(400);
   });
@@ -193,14 +185,14 @@ describe('the ingest routes with authentication on', () => {
 
   it('without a token every ingest route is a 401 with WWW-Authenticate, and nothing is stored', async () => {
     const before = await itemCount(api);
-    for (const via of ['route', 'operation'] as const) {
-      const res = await ingest(api, VB, exampleJson(`${VB}.json`), { via });
-      expect(res.status, via).toBe(401);
-      expect(res.headers.get('WWW-Authenticate')).toBe('Bearer realm="samvard"');
-      expect((await json(res)).resourceType).toBe('OperationOutcome');
-      const dry = await ingest(api, VB, exampleJson(`${VB}.json`), { via, query: { dryRun: 'true' } });
-      expect(dry.status, via).toBe(401);
-    }
+    const res = await ingest(api, VB, exampleJson(`${VB}.json`));
+    expect(res.status).toBe(401);
+    expect(res.headers.get('WWW-Authenticate')).toBe('Bearer realm="samvard"');
+    expect((await json(res)).resourceType).toBe('OperationOutcome');
+    const dry = await ingest(api, VB, exampleJson(`${VB}.json`), { query: { dryRun: 'true' } });
+    expect(dry.status).toBe(401);
+    // The former operation is behind the guard too: a 401 before its 404.
+    expect((await api.send('POST', `/$ingest?format=${VB}`, exampleJson(`${VB}.json`))).status).toBe(401);
     for (const path of ['', `/${VB}`, `/${VB}.schema.json`, '/region.remiss.v9']) {
       expect((await ingestRoute(api, 'GET', path)).status, path).toBe(401);
     }
@@ -214,13 +206,11 @@ describe('the ingest routes with authentication on', () => {
     const before = await itemCount(api);
     const headers = await authHeader(api, 'system/*.rs');
     expect((await api.send('GET', '/Patient', undefined, headers)).status).toBe(200); // a token that reads
-    for (const via of ['route', 'operation'] as const) {
-      const res = await ingest(api, VB, exampleJson(`${VB}.json`), { via, headers });
-      expect(res.status, via).toBe(403);
-      expect(res.headers.get('WWW-Authenticate')).toContain('insufficient_scope');
-      const dry = await ingest(api, VB, exampleJson(`${VB}.json`), { via, headers, query: { dryRun: 'true' } });
-      expect(dry.status, via).toBe(403);
-    }
+    const res = await ingest(api, VB, exampleJson(`${VB}.json`), { headers });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('WWW-Authenticate')).toContain('insufficient_scope');
+    const dry = await ingest(api, VB, exampleJson(`${VB}.json`), { headers, query: { dryRun: 'true' } });
+    expect(dry.status).toBe(403);
     // Reading the list and the schemas needs a token, not a scope.
     expect((await ingestRoute(api, 'GET', '', headers)).status).toBe(200);
     expect((await ingestRoute(api, 'GET', `/${VB}.schema.json`, headers)).status).toBe(200);

@@ -1,4 +1,4 @@
-/** Helpers for the mapping tests: examples, posting documents to `/ingest/{format}` (or `$ingest`), counting what was stored. */
+/** Helpers for the mapping tests: examples, posting documents to `/ingest/{format}`, counting what was stored. */
 import { readFileSync } from 'node:fs';
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
@@ -22,18 +22,12 @@ export interface IngestOptions {
   contentType?: string;
   query?: Record<string, string>;
   headers?: Record<string, string>;
-  /** `route` (default): `POST /ingest/{format}`; `operation`: `POST /fhir/$ingest?format={format}`. */
-  via?: 'route' | 'operation';
 }
 
-/** POSTs a document to `/ingest/{format}` (or, `via: 'operation'`, to `/fhir/$ingest?format=`). */
+/** POSTs a document to `/ingest/{format}`. */
 export async function ingest(api: TestApi, format: string, body: unknown, options: IngestOptions = {}): Promise<Response> {
   const headers = { 'Content-Type': options.contentType ?? 'application/json', ...options.headers };
   const payload = typeof body === 'string' ? body : JSON.stringify(body);
-  if (options.via === 'operation') {
-    const query = new URLSearchParams({ format, ...options.query }).toString();
-    return api.send('POST', `/$ingest?${query}`, payload, headers);
-  }
   const query = new URLSearchParams(options.query).toString();
   return api.app.request(`${INGEST_BASE}/${encodeURIComponent(format)}${query ? `?${query}` : ''}`, { method: 'POST', headers, body: payload });
 }

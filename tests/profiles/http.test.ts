@@ -195,9 +195,9 @@ describe('CapabilityStatement', () => {
       expect(byType[type].interaction).toEqual([{ code: 'read' }, { code: 'search-type' }]);
       expect(byType[type].searchParam.map((p: { name: string }) => p.name)).toContain('url');
     }
+    // Document ingest is served at /ingest (its own function), not as a FHIR operation (tests/mappings/ingest.test.ts).
     expect(cs.rest[0].operation).toEqual([
       { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
-      expect.objectContaining({ name: 'ingest', definition: 'https://samvard.se/fhir/OperationDefinition/ingest' }),
     ]);
     expect(cs.rest[0].documentation).toContain(
       'a CarePlan, Observation, ServiceRequest, Task must conform to one of the samvard profiles on its type',
