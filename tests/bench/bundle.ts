@@ -1,5 +1,5 @@
 /**
- * Bundles the Lambda handler of the FHIR API the way it is deployed: one ESM file,
+ * Bundles a Lambda handler (the FHIR API's unless told; the ingest function's too) the way it is deployed: one ESM file,
  * minified, platform node, target node22, source map as a separate file, the AWS SDK
  * bundled in (not taken from the Lambda runtime), as `infra/constructs/samvard-function.ts`
  * configures NodejsFunction. Returns its size and what fills it.
@@ -9,6 +9,8 @@ import { relative, resolve } from 'node:path';
 import { type Metafile, build } from 'esbuild';
 
 export const HANDLER_ENTRY = 'functions/api/handler.ts';
+/** Document ingest, a function of its own (functions/ingest/handler.ts). */
+export const INGEST_HANDLER_ENTRY = 'functions/ingest/handler.ts';
 
 export interface BundleResult {
   file: string;
@@ -25,12 +27,12 @@ const REQUIRE_SHIM =
   "import { createRequire as __samvardCreateRequire } from 'node:module';" +
   'const require = __samvardCreateRequire(import.meta.url);';
 
-export async function bundleHandler(root: string, outdir: string): Promise<BundleResult> {
+export async function bundleHandler(root: string, outdir: string, entry: string = HANDLER_ENTRY): Promise<BundleResult> {
   const outfile = resolve(outdir, 'index.mjs');
   const started = performance.now();
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [resolve(root, HANDLER_ENTRY)],
+    entryPoints: [resolve(root, entry)],
     outfile,
     bundle: true,
     format: 'esm',

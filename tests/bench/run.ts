@@ -7,7 +7,8 @@
  *    built by the same factory; see `api-latency.ts`), interleaved pair by pair.
  * 2. The Lambda handler's esbuild bundle size, and its cold init (import of the bundle in
  *    a fresh `node` process) over several processes, also with `--enable-source-maps` as
- *    the deployed function runs.
+ *    the deployed function runs. The targets are the API function's; the ingest
+ *    function's bundle (functions/ingest/handler.ts) is measured alike on a line of its own.
  * 3. Profiles (issue 4, `profiles.ts`): validation cost per resource with and without
  *    profiles, and the cold start of the validation modules.
  * 4. Transactions (issue 5, `transactions.ts`): transaction Bundles of 10 and 50 entries
@@ -52,7 +53,7 @@ import { resourceTable } from '../../functions/store/tables.ts';
 import { ResourceStore } from '../../functions/store/resource-store.ts';
 import { type LatencyResults, type PairSamples, measureApiLatency, recordCommands } from './api-latency.ts';
 import { benchConfig } from './api-server.ts';
-import { bundleHandler } from './bundle.ts';
+import { INGEST_HANDLER_ENTRY, bundleHandler } from './bundle.ts';
 import { measureColdInit } from './cold-init.ts';
 import { benchProfiles, formatProfileBench } from './profiles.ts';
 import { benchSearch, formatSearchBench } from './search.ts';
@@ -136,6 +137,11 @@ async function main(): Promise<void> {
     const coldMapped = summarize(
       measureColdInit(bundle.file, coldEnv, COLD_RUNS, ['--enable-source-maps']).map((s) => s.importMs),
     );
+    // The ingest function: size and cold init, beside (not in) the API figures and targets.
+    console.log(`Bundling ${INGEST_HANDLER_ENTRY} and ${COLD_RUNS} fresh processes importing it ...`);
+    const ingestBundle = await bundleHandler(ROOT, resolve(OUT_DIR, 'bench', 'ingest-handler'), INGEST_HANDLER_ENTRY);
+    measureColdInit(ingestBundle.file, coldEnv, 1);
+    const ingestCold = summarize(measureColdInit(ingestBundle.file, coldEnv, COLD_RUNS).map((s) => s.importMs));
 
     // 3-5. Profiles, transactions, search (each may be skipped; search last).
     let profiles: Awaited<ReturnType<typeof benchProfiles>> | undefined;
@@ -228,6 +234,8 @@ async function main(): Promise<void> {
         ['cold init with --enable-source-maps, median', `${coldMapped.p50.toFixed(1)} ms (p95 ${coldMapped.p95.toFixed(1)}, n=${coldMapped.n})`],
         ['cold init: node boot before import, median', `${coldBoot.p50.toFixed(1)} ms`],
         ['cold init: whole process (spawn to exit), median', `${coldProcess.p50.toFixed(1)} ms`],
+        ['ingest handler index.mjs size', `${ingestBundle.bytes} bytes (${(ingestBundle.bytes / 1e6).toFixed(3)} MB)`],
+        ['ingest handler cold init: import, median', `${ingestCold.p50.toFixed(1)} ms (p95 ${ingestCold.p95.toFixed(1)}, n=${ingestCold.n})`],
       ],
     );
     for (const lines of [
@@ -280,6 +288,13 @@ async function main(): Promise<void> {
         mapBytes: bundle.mapBytes,
         metafile: metafileFile,
         largestParts: bundle.contributors.slice(0, 15),
+      },
+      ingestBundle: {
+        entry: INGEST_HANDLER_ENTRY,
+        bytes: ingestBundle.bytes,
+        megabytes: round(ingestBundle.bytes / 1e6, 3),
+        largestParts: ingestBundle.contributors.slice(0, 15),
+        coldInitImportMs: roundSummary(ingestCold),
       },
       coldInitMs: {
         what: 'import() of the bundle in a fresh node process (builds dependencies, indexes FHIR definitions)',
