@@ -1,7 +1,7 @@
 /**
  * The JSON Schema of a format, for vendors: generated from its zod schema (zod 4
  * `z.toJSONSchema`), checked in as mappings/<format>/schema.json by
- * `npm run mappings:schemas` and served at `GET /fhir/$ingest/<format>.schema.json`.
+ * `npm run mappings:schemas` and served at `GET /ingest/<format>.schema.json`.
  *
  * Rules zod checks in code (a personnummer's check digit, an activity's responsible party
  * being a participant) are not expressible in JSON Schema; the descriptions name them.
