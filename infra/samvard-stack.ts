@@ -83,6 +83,14 @@ export class SamvardStack extends Stack {
 
     this.resources = new DataTable(this, 'Resources', { definition: resourceTable, encryptionKey: this.encryptionKey });
 
+    // The API and ingest functions serve the store behind the same guard. They verify tokens
+    // themselves too (scopes, the access rules, the access log need the claims); API
+    // Gateway's authorizer checks the same issuer and audience first.
+    const guardedStoreEnvironment = {
+      SAMVARD_RESOURCE_TABLE: this.resources.table.tableName,
+      SAMVARD_AUTH_ISSUER: config.jwtIssuer,
+      SAMVARD_AUTH_AUDIENCE: config.jwtAudience.join(','),
+    };
     this.apiFunction = new SamvardFunction(this, 'ApiFunction', {
       entry: functionEntry('api/handler.ts'),
       description: `samvard ${config.stage}: FHIR R4 API`,
@@ -91,13 +99,7 @@ export class SamvardStack extends Stack {
       timeout: Duration.seconds(15),
       logRetention,
       logEncryptionKey: this.encryptionKey,
-      environment: {
-        SAMVARD_RESOURCE_TABLE: this.resources.table.tableName,
-        // The function verifies tokens itself too (scopes, the access rules, the access log need
-        // the claims); API Gateway's authorizer checks the same issuer and audience first.
-        SAMVARD_AUTH_ISSUER: config.jwtIssuer,
-        SAMVARD_AUTH_AUDIENCE: config.jwtAudience.join(','),
-      },
+      environment: guardedStoreEnvironment,
     });
     this.apiFunction.grantTableAccess(this.resources, API_RESOURCE_TABLE_ACCESS);
 
@@ -113,11 +115,7 @@ export class SamvardStack extends Stack {
       timeout: Duration.seconds(60),
       logRetention,
       logEncryptionKey: this.encryptionKey,
-      environment: {
-        SAMVARD_RESOURCE_TABLE: this.resources.table.tableName,
-        SAMVARD_AUTH_ISSUER: config.jwtIssuer,
-        SAMVARD_AUTH_AUDIENCE: config.jwtAudience.join(','),
-      },
+      environment: guardedStoreEnvironment,
     });
     this.ingestFunction.grantTableAccess(this.resources, INGEST_RESOURCE_TABLE_ACCESS);
 
