@@ -9,29 +9,31 @@
  * (which resource version, in which status, with which event numbers) before the next
  * step starts.
  */
-import type { Bundle, CarePlan, CareTeam, Endpoint, Parameters, ServiceRequest, Task } from '@medplum/fhirtypes';
+import type { Bundle, Endpoint, Parameters, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { subscriptionCanRead } from '../../functions/access/subscriptions.ts';
 import { createApp } from '../../functions/http/app.ts';
 import { configureSubscriptionAccess } from '../../functions/subscriptions/authorization.ts';
 import { Receiver, type SubscriptionTestEnv, createSubscriptionTestEnv, waitFor } from '../subscriptions/support.ts';
 import { as } from '../support/access.ts';
-import { egenvardsbedomning, hslTask, vardbegaran } from '../support/conforming.ts';
 import { BASE, json } from '../support/test-api.ts';
 import { FHIR_REST, type Note, PARTY_TOPIC, REST_HOOK, notesAt, notificationEndpoint, registerEndpoint, secretOf } from './notify-support.ts';
 import {
   type Send,
   type Unit,
-  activeUnits,
-  created,
+  clientName,
+  countedParty,
   hemtjanst,
+  homeCareWorklist,
   kommunrehab,
   ok,
-  owners,
-  planId,
   primarvardsrehab,
-  roleOf,
+  regionRequests,
+  rehabAssigns,
   seedOrganizations,
+  storyOneParties,
+  teamAfter,
+  teamBefore,
 } from './support.ts';
 
 // Deliveries wait on DynamoDB Local, which the whole suite shares: generous limits.
@@ -57,17 +59,8 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const clientName = (unit: Unit): string => unit.name.replace(/\W/g, '');
-
 /** A sender for `unit` that counts its calls, and one that does not (for the test's own checks). */
-async function party(unit: Unit, scope?: string): Promise<[Send, Send]> {
-  const send = await as(env.api, { ...unit, name: clientName(unit) }, scope ? { scope } : {});
-  const counted: Send = (method, path, body, headers) => {
-    calls.set(unit.name, (calls.get(unit.name) ?? 0) + 1);
-    return send(method, path, body, headers);
-  };
-  return [counted, send];
-}
+const party = (unit: Unit, scope?: string): Promise<[Send, Send]> => countedParty(env.api, calls, unit, scope);
 
 /** `Type/id/_history/n <status>` of a notification's focus version, read past the access rules. */
 async function describeNote(note: Note): Promise<string> {
@@ -130,69 +123,21 @@ describe('story 1 with party notifications: hip fracture, home again', () => {
       }
     };
 
-    const [region] = await party(primarvardsrehab);
-    const [rehab, rehabCheck] = await party(kommunrehab);
-    // Hemtjänst's client as registered (functions/local/dev-clients.json): it may not write CarePlan or CareTeam.
-    const [homeCare, homeCareCheck] = await party(
-      hemtjanst,
-      'system/Patient.rs system/Task.rus system/Observation.crs system/CarePlan.rs system/CareTeam.rs system/ServiceRequest.rs system/Organization.rs system/Provenance.rs',
-    );
-    const patient = (await created(await region('POST', '/Patient', { resourceType: 'Patient', name: [{ family: 'Lindqvist', given: ['Olof'] }] }))).id;
-    calls.clear();
+    const story = await storyOneParties(party, calls);
+    const { region, rehab, homeCare, patient } = story;
 
     // 1. The region: one transaction with the egenvårdsbedömning and the vårdbegäran it supports.
-    const posted: Bundle = await ok(
-      await region('POST', '', {
-        resourceType: 'Bundle',
-        type: 'transaction',
-        entry: [
-          {
-            fullUrl: 'urn:uuid:bedomning',
-            resource: egenvardsbedomning({ subject: { reference: `Patient/${patient}` } }),
-            request: { method: 'POST', url: 'Observation' },
-          },
-          {
-            fullUrl: 'urn:uuid:vardbegaran',
-            resource: vardbegaran({
-              subject: { reference: `Patient/${patient}` },
-              requester: { reference: `Organization/${org[primarvardsrehab.careUnit]}` },
-              performer: [{ reference: `Organization/${org[kommunrehab.careUnit]}` }],
-              supportingInfo: [{ reference: 'urn:uuid:bedomning' }],
-            }),
-            request: { method: 'POST', url: 'ServiceRequest' },
-          },
-        ],
-      }),
-    );
-    const request = posted.entry?.[1]?.resource as ServiceRequest;
+    const request = await regionRequests(region, org, patient);
     // Kommunrehab is told of the vårdbegäran addressed to it; the region of its own request.
     const sr1 = `ServiceRequest/${request.id}/_history/1 active`;
     await step(new Map([[primarvardsrehab, [sr1]], [kommunrehab, [sr1]]]));
 
     // 2. Kommunrehab, told: its worklist of requests, then the HSL-uppdrag to hemtjänst.
-    const requests: Bundle = await ok(await rehab('GET', `/ServiceRequest?performer=Organization/${org[kommunrehab.careUnit]}&status=active`));
-    expect(requests.entry?.map((e) => e.resource?.id)).toEqual([request.id]);
-    const task: Task = await created(
-      await rehab(
-        'POST',
-        '/Task',
-        hslTask({
-          for: { reference: `Patient/${patient}` },
-          basedOn: [{ reference: `ServiceRequest/${request.id}` }],
-          requester: { reference: `Organization/${org[kommunrehab.careUnit]}` },
-          owner: { reference: `Organization/${org[hemtjanst.careUnit]}` },
-        }),
-      ),
-    );
-    const plan: CarePlan = await ok(await rehabCheck('GET', `/CarePlan/${planId(task)}`));
-    const teamRef = plan.careTeam?.[0]?.reference as string;
+    const task = await rehabAssigns(rehab, org, patient, request);
     // The team before: the patient and kommunrehab, the plan's author.
-    const before: CareTeam = await ok(await rehabCheck('GET', `/${teamRef}`));
-    expect(before.participant?.map(roleOf)).toEqual(['patient', 'plan-author']);
-    expect(activeUnits(before)).toEqual([kommunrehab.careUnit]);
+    const { plan, teamRef } = await teamBefore(story, task);
     // Kommunrehab (requester, plan author, the team's only unit) is told of the Task, the plan and the team;
     // hemtjänst (owner) of the Task only: it is not in the team and cannot read the plan yet.
-    expect((await homeCareCheck('GET', `/CarePlan/${plan.id}`)).status).toBe(404);
     await step(
       new Map([
         [kommunrehab, [`Task/${task.id}/_history/1 requested`, `CarePlan/${plan.id}/_history/1 active`, `${teamRef}/_history/1 active`]],
@@ -201,12 +146,7 @@ describe('story 1 with party notifications: hip fracture, home again', () => {
     );
 
     // 3. Hemtjänst, told: its worklist (with the request and the patient), then it accepts.
-    const worklist: Bundle = await ok(
-      await homeCare(
-        'GET',
-        `/Task?owner=Organization/${org[hemtjanst.careUnit]}&status=requested,received&_include=Task:focus&_include=Task:patient`,
-      ),
-    );
+    const worklist = await homeCareWorklist(homeCare, org);
     expect(worklist.entry?.filter((e) => e.search?.mode === 'match').map((e) => e.resource?.id)).toEqual([task.id]);
     const accepted: Task = await ok(await homeCare('PUT', `/Task/${task.id}`, { ...task, status: 'accepted' }));
     // Requester and owner are told of the Task; both, now the team's units, of the team.
@@ -219,12 +159,8 @@ describe('story 1 with party notifications: hip fracture, home again', () => {
 
     expect(Object.fromEntries(calls)).toEqual({ [primarvardsrehab.name]: 1, [kommunrehab.name]: 2, [hemtjanst.name]: 2 });
 
-    // The team after: hemtjänst is an active participant from the moment it accepted.
-    const after: CareTeam = await ok(await rehabCheck('GET', `/${teamRef}`));
-    expect(activeUnits(after)).toEqual([kommunrehab.careUnit, hemtjanst.careUnit]);
-    expect(owners(after)).toEqual([[hemtjanst.careUnit, true]]);
-    expect(after.participant?.[2]?.period?.start).toBe(accepted.meta?.lastUpdated);
-    expect((await homeCareCheck('GET', `/CarePlan/${plan.id}`)).status).toBe(200);
+    // The team after: hemtjänst is an active participant from the moment it accepted, and reads the plan.
+    await teamAfter(story, plan, teamRef, accepted);
 
     // The notifications are Backport notification Bundles, as a subscription's (id-only) ...
     const last = notes(hemtjanst).at(-1) as Note;

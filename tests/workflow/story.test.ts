@@ -5,24 +5,25 @@
  * accepts it, and the care team samvard keeps now has hemtjänst. Each party's calls are
  * counted. The Provenances of the team's changes are read with the parties' own tokens.
  */
-import type { Bundle, CarePlan, CareTeam, Provenance, ServiceRequest, Task } from '@medplum/fhirtypes';
+import type { Bundle, Provenance, Task } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { egenvardsbedomning, hslTask, vardbegaran } from '../support/conforming.ts';
 import { as, asPatient } from '../support/access.ts';
 import { type TestApi, createTestApi } from '../support/test-api.ts';
 import {
   type Send,
   type Unit,
-  activeUnits,
-  created,
+  countedParty,
   hemtjanst,
+  homeCareWorklist,
   kommunrehab,
   ok,
-  owners,
-  planId,
   primarvardsrehab,
-  roleOf,
+  regionRequests,
+  rehabAssigns,
   seedOrganizations,
+  storyOneParties,
+  teamAfter,
+  teamBefore,
 } from './support.ts';
 
 let api: TestApi;
@@ -32,14 +33,7 @@ const stranger: Unit = { name: 'Privat vårdgivare', careProvider: 'SE5567000001
 const calls = new Map<string, number>();
 
 /** A sender for `unit` that counts its calls, and one that does not (for the test's own checks). */
-async function party(unit: Unit, scope?: string): Promise<[Send, Send]> {
-  const send = await as(api, { ...unit, name: unit.name.replace(/\W/g, '') }, scope ? { scope } : {});
-  const counted: Send = (method, path, body, headers) => {
-    calls.set(unit.name, (calls.get(unit.name) ?? 0) + 1);
-    return send(method, path, body, headers);
-  };
-  return [counted, send];
-}
+const party = (unit: Unit, scope?: string): Promise<[Send, Send]> => countedParty(api, calls, unit, scope);
 
 beforeAll(async () => {
   api = await createTestApi({ auth: true });
@@ -49,74 +43,21 @@ beforeAll(async () => {
 
 describe('story 1: hip fracture, home again', () => {
   it('takes the region one call, kommunrehab two and hemtjänst two; the care team ends with hemtjänst', async () => {
-    const [region] = await party(primarvardsrehab);
-    const [rehab, rehabCheck] = await party(kommunrehab);
-    // Hemtjänst's client as registered (functions/local/dev-clients.json): it may not write CarePlan or CareTeam.
-    const [homeCare, homeCareCheck] = await party(
-      hemtjanst,
-      'system/Patient.rs system/Task.rus system/Observation.crs system/CarePlan.rs system/CareTeam.rs system/ServiceRequest.rs system/Organization.rs system/Provenance.rs',
-    );
-    const patient = (await created(await region('POST', '/Patient', { resourceType: 'Patient', name: [{ family: 'Lindqvist', given: ['Olof'] }] }))).id;
-    calls.clear();
+    const story = await storyOneParties(party, calls);
+    const { region, rehab, rehabCheck, homeCare, homeCareCheck, patient } = story;
 
     // 1. The region: one transaction with the egenvårdsbedömning and the vårdbegäran it supports.
-    const posted: Bundle = await ok(
-      await region('POST', '', {
-        resourceType: 'Bundle',
-        type: 'transaction',
-        entry: [
-          {
-            fullUrl: 'urn:uuid:bedomning',
-            resource: egenvardsbedomning({ subject: { reference: `Patient/${patient}` } }),
-            request: { method: 'POST', url: 'Observation' },
-          },
-          {
-            fullUrl: 'urn:uuid:vardbegaran',
-            resource: vardbegaran({
-              subject: { reference: `Patient/${patient}` },
-              requester: { reference: `Organization/${org[primarvardsrehab.careUnit]}` },
-              performer: [{ reference: `Organization/${org[kommunrehab.careUnit]}` }],
-              supportingInfo: [{ reference: 'urn:uuid:bedomning' }],
-            }),
-            request: { method: 'POST', url: 'ServiceRequest' },
-          },
-        ],
-      }),
-    );
-    const request = posted.entry?.[1]?.resource as ServiceRequest;
+    const request = await regionRequests(region, org, patient);
 
     // 2. Kommunrehab: its worklist of requests, then the HSL-uppdrag to hemtjänst, 3 times a day, delegated.
-    const requests: Bundle = await ok(await rehab('GET', `/ServiceRequest?performer=Organization/${org[kommunrehab.careUnit]}&status=active`));
-    expect(requests.entry?.map((e) => e.resource?.id)).toEqual([request.id]);
-    const task: Task = await created(
-      await rehab(
-        'POST',
-        '/Task',
-        hslTask({
-          for: { reference: `Patient/${patient}` },
-          basedOn: [{ reference: `ServiceRequest/${request.id}` }],
-          requester: { reference: `Organization/${org[kommunrehab.careUnit]}` },
-          owner: { reference: `Organization/${org[hemtjanst.careUnit]}` },
-        }),
-      ),
-    );
+    const task = await rehabAssigns(rehab, org, patient, request);
     expect(task.focus).toEqual({ reference: `ServiceRequest/${request.id}` });
 
     // The team before: the patient and kommunrehab, the plan's author. Hemtjänst is not in it and cannot read the plan yet.
-    const plan: CarePlan = await ok(await rehabCheck('GET', `/CarePlan/${planId(task)}`));
-    const teamRef = plan.careTeam?.[0]?.reference as string;
-    const before: CareTeam = await ok(await rehabCheck('GET', `/${teamRef}`));
-    expect(before.participant?.map(roleOf)).toEqual(['patient', 'plan-author']);
-    expect(activeUnits(before)).toEqual([kommunrehab.careUnit]);
-    expect((await homeCareCheck('GET', `/CarePlan/${plan.id}`)).status).toBe(404);
+    const { plan, teamRef } = await teamBefore(story, task);
 
     // 3. Hemtjänst: its worklist (with the request and the patient), then it accepts.
-    const worklist: Bundle = await ok(
-      await homeCare(
-        'GET',
-        `/Task?owner=Organization/${org[hemtjanst.careUnit]}&status=requested,received&_include=Task:focus&_include=Task:patient`,
-      ),
-    );
+    const worklist = await homeCareWorklist(homeCare, org);
     const included = (worklist.entry ?? []).map((e) => `${e.search?.mode}:${e.resource?.resourceType}`).sort();
     // The vårdbegäran itself is the region's documentation, addressed to kommunrehab: the access
     // rules withhold it from hemtjänst (no consent), so only the Task and the patient come back.
@@ -126,13 +67,9 @@ describe('story 1: hip fracture, home again', () => {
 
     expect(Object.fromEntries(calls)).toEqual({ [primarvardsrehab.name]: 1, [kommunrehab.name]: 2, [hemtjanst.name]: 2 });
 
-    // The team after: hemtjänst is an active participant from the moment it accepted.
-    const after: CareTeam = await ok(await rehabCheck('GET', `/${teamRef}`));
-    expect(activeUnits(after)).toEqual([kommunrehab.careUnit, hemtjanst.careUnit]);
-    expect(owners(after)).toEqual([[hemtjanst.careUnit, true]]);
-    expect(after.participant?.[2]?.period?.start).toBe(accepted.meta?.lastUpdated);
-    // Now in a care relationship: hemtjänst reads the plan and the team.
-    expect((await homeCareCheck('GET', `/CarePlan/${plan.id}`)).status).toBe(200);
+    // The team after: hemtjänst is an active participant from the moment it accepted, and reads the plan.
+    await teamAfter(story, plan, teamRef, accepted);
+    // Now in a care relationship: hemtjänst reads the team too.
     expect((await homeCareCheck('GET', `/${teamRef}`)).status).toBe(200);
 
     // Who changed the team: hemtjänst's client, on behalf of the hemtjänst unit, triggered by the Task.

@@ -3,8 +3,9 @@
  * region's primärvårdsrehab, the kommun's kommunrehab and hemsjukvård (one care
  * provider), and hemtjänst (its own omsorgsgivare), as Organizations with HSA-ids.
  */
-import type { CarePlan, CareTeam, CareTeamParticipant, Organization, Task } from '@medplum/fhirtypes';
+import type { Bundle, CarePlan, CareTeam, CareTeamParticipant, Organization, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { expect } from 'vitest';
+import { as } from '../support/access.ts';
 import { egenvardsbedomning, hslTask, vardbegaran } from '../support/conforming.ts';
 import { type TestApi, json } from '../support/test-api.ts';
 
@@ -165,6 +166,129 @@ export const activeTasksOf = (p: CareTeamParticipant): string[] =>
 export async function ruleOf(res: Response): Promise<string | undefined> {
   const body = await json(res.clone());
   return body.issue?.[0]?.details?.coding?.find((c: { system: string }) => c.system === WORKFLOW)?.code;
+}
+
+/** A unit's client id: its name without spaces or non-ASCII letters. */
+export const clientName = (unit: Unit): string => unit.name.replace(/\W/g, '');
+
+/** Hemtjänst's client scope as registered (functions/local/dev-clients.json): it may not write CarePlan or CareTeam. */
+export const HEMTJANST_SCOPE =
+  'system/Patient.rs system/Task.rus system/Observation.crs system/CarePlan.rs system/CareTeam.rs system/ServiceRequest.rs system/Organization.rs system/Provenance.rs';
+
+/** A sender for `unit` that counts its calls in `calls` (by unit name), and one that does not (for the test's own checks). */
+export async function countedParty(api: TestApi, calls: Map<string, number>, unit: Unit, scope?: string): Promise<[Send, Send]> {
+  const send = await as(api, { ...unit, name: clientName(unit) }, scope ? { scope } : {});
+  const counted: Send = (method, path, body, headers) => {
+    calls.set(unit.name, (calls.get(unit.name) ?? 0) + 1);
+    return send(method, path, body, headers);
+  };
+  return [counted, send];
+}
+
+/** Story 1's three parties (senders from `party`) and its patient, posted by the region before the story's calls are counted. */
+export interface StoryOne {
+  region: Send;
+  rehab: Send;
+  rehabCheck: Send;
+  homeCare: Send;
+  homeCareCheck: Send;
+  patient: string;
+}
+
+/** The parties of story 1 and its patient; `calls` is cleared after the patient is posted. */
+export async function storyOneParties(
+  party: (unit: Unit, scope?: string) => Promise<[Send, Send]>,
+  calls: Map<string, number>,
+): Promise<StoryOne> {
+  const [region] = await party(primarvardsrehab);
+  const [rehab, rehabCheck] = await party(kommunrehab);
+  const [homeCare, homeCareCheck] = await party(hemtjanst, HEMTJANST_SCOPE);
+  const patient = (await created(await region('POST', '/Patient', { resourceType: 'Patient', name: [{ family: 'Lindqvist', given: ['Olof'] }] }))).id;
+  calls.clear();
+  return { region, rehab, rehabCheck, homeCare, homeCareCheck, patient };
+}
+
+/** Story 1, step 1: the region posts one transaction with the egenvårdsbedömning and the vårdbegäran it supports (one call). */
+export async function regionRequests(region: Send, org: Record<string, string>, patient: string): Promise<ServiceRequest> {
+  const posted: Bundle = await ok(
+    await region('POST', '', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: 'urn:uuid:bedomning',
+          resource: egenvardsbedomning({ subject: { reference: `Patient/${patient}` } }),
+          request: { method: 'POST', url: 'Observation' },
+        },
+        {
+          fullUrl: 'urn:uuid:vardbegaran',
+          resource: vardbegaran({
+            subject: { reference: `Patient/${patient}` },
+            requester: { reference: `Organization/${org[primarvardsrehab.careUnit]}` },
+            performer: [{ reference: `Organization/${org[kommunrehab.careUnit]}` }],
+            supportingInfo: [{ reference: 'urn:uuid:bedomning' }],
+          }),
+          request: { method: 'POST', url: 'ServiceRequest' },
+        },
+      ],
+    }),
+  );
+  return posted.entry?.[1]?.resource as ServiceRequest;
+}
+
+/**
+ * Story 1, step 2: kommunrehab reads its worklist of requests (which must be exactly `request`),
+ * then creates the HSL-uppdrag to hemtjänst (two calls).
+ */
+export async function rehabAssigns(rehab: Send, org: Record<string, string>, patient: string, request: ServiceRequest): Promise<Task> {
+  const requests: Bundle = await ok(await rehab('GET', `/ServiceRequest?performer=Organization/${org[kommunrehab.careUnit]}&status=active`));
+  expect(requests.entry?.map((e) => e.resource?.id)).toEqual([request.id]);
+  return created(
+    await rehab(
+      'POST',
+      '/Task',
+      hslTask({
+        for: { reference: `Patient/${patient}` },
+        basedOn: [{ reference: `ServiceRequest/${request.id}` }],
+        requester: { reference: `Organization/${org[kommunrehab.careUnit]}` },
+        owner: { reference: `Organization/${org[hemtjanst.careUnit]}` },
+      }),
+    ),
+  );
+}
+
+/**
+ * Story 1, the team before hemtjänst accepts (read with the uncounted senders): the patient and
+ * kommunrehab, the plan's author. Hemtjänst is not in it and cannot read the plan yet.
+ */
+export async function teamBefore(story: StoryOne, task: Task): Promise<{ plan: CarePlan; teamRef: string }> {
+  const plan: CarePlan = await ok(await story.rehabCheck('GET', `/CarePlan/${planId(task)}`));
+  const teamRef = plan.careTeam?.[0]?.reference as string;
+  const before: CareTeam = await ok(await story.rehabCheck('GET', `/${teamRef}`));
+  expect(before.participant?.map(roleOf)).toEqual(['patient', 'plan-author']);
+  expect(activeUnits(before)).toEqual([kommunrehab.careUnit]);
+  expect((await story.homeCareCheck('GET', `/CarePlan/${plan.id}`)).status).toBe(404);
+  return { plan, teamRef };
+}
+
+/** Story 1, step 3: hemtjänst's worklist of requested and received Tasks, with their focus and patient (one call). */
+export async function homeCareWorklist(homeCare: Send, org: Record<string, string>): Promise<Bundle> {
+  return ok(
+    await homeCare('GET', `/Task?owner=Organization/${org[hemtjanst.careUnit]}&status=requested,received&_include=Task:focus&_include=Task:patient`),
+  );
+}
+
+/**
+ * Story 1, the team after hemtjänst accepted: hemtjänst is an active participant (an open
+ * task owner) from the moment it accepted, and reads the plan now.
+ */
+export async function teamAfter(story: StoryOne, plan: CarePlan, teamRef: string, accepted: Task): Promise<CareTeam> {
+  const after: CareTeam = await ok(await story.rehabCheck('GET', `/${teamRef}`));
+  expect(activeUnits(after)).toEqual([kommunrehab.careUnit, hemtjanst.careUnit]);
+  expect(owners(after)).toEqual([[hemtjanst.careUnit, true]]);
+  expect(after.participant?.[2]?.period?.start).toBe(accepted.meta?.lastUpdated);
+  expect((await story.homeCareCheck('GET', `/CarePlan/${plan.id}`)).status).toBe(200);
+  return after;
 }
 
 export type { TestApi };
