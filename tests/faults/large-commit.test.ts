@@ -6,23 +6,14 @@
  * commit whose record would exceed MAX_RECORD_BYTES is refused before anything is written.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  BatchGetItemCommand,
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  QueryCommand,
-  ScanCommand,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Patient } from '@medplum/fhirtypes';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OperationOutcomeError } from '../../functions/core/outcomes.ts';
 import { MAX_RECORD_BYTES, RECORD_PART_BYTES } from '../../functions/store/multi-step-commit.ts';
 import { type Change, ResourceStore } from '../../functions/store/resource-store.ts';
 import { type TestApi, createTestApi } from '../support/test-api.ts';
+import { type Injected, faultyClient, injectFaultAt as inject } from './support.ts';
 
 /** Patients with many long, random identifiers: index entries that gzip does not shrink much. */
 const PATIENTS = 60;
@@ -30,45 +21,14 @@ const IDENTIFIERS = 20;
 const IDENTIFIER_CHARS = 900;
 
 let real: TestApi;
-const faulty = new DynamoDBClient({ region: 'eu-north-1', endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
-const mock = mockClient(faulty);
+const { faulty, mock } = faultyClient();
 
 beforeAll(async () => {
   real = await createTestApi();
 });
 
-interface Injected {
-  writes: () => number;
-  /** The write number of the commit point (the UpdateItem that marks the record committed). */
-  commitPoint: () => number | undefined;
-  /** Record part items (`part#…`) written. */
-  partsWritten: () => number;
-}
-
 /** Passes every command through to DynamoDB Local, failing the `failAt`-th write. */
-function injectFaultAt(failAt: number): Injected {
-  let writes = 0;
-  let commitPoint: number | undefined;
-  let partsWritten = 0;
-  mock.reset();
-  const passThrough = (Command: any, isWrite: boolean) =>
-    mock.on(Command).callsFake(async (input: any) => {
-      if (isWrite) {
-        const n = ++writes;
-        if (Command === UpdateItemCommand && input.UpdateExpression?.includes(':committed')) commitPoint = n;
-        if (n === failAt) throw Object.assign(new Error('injected'), { name: 'ThrottlingException', $metadata: {} });
-      }
-      for (const item of input.TransactItems ?? []) if (item.Put?.Item?.sk?.S?.startsWith('part#')) partsWritten++;
-      return real.client.send(new Command(input));
-    });
-  passThrough(GetItemCommand, false);
-  passThrough(QueryCommand, false);
-  passThrough(BatchGetItemCommand, false);
-  passThrough(TransactWriteItemsCommand, true);
-  passThrough(UpdateItemCommand, true);
-  passThrough(DeleteItemCommand, true);
-  return { writes: () => writes, commitPoint: () => commitPoint, partsWritten: () => partsWritten };
-}
+const injectFaultAt = (failAt: number): Injected => inject(mock, real.client, failAt);
 
 function patients(tag: string, count = PATIENTS): Change[] {
   const lastUpdated = new Date().toISOString();

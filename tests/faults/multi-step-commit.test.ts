@@ -4,51 +4,24 @@
  * and once recovery has run the store holds no locks, no open transaction and a search
  * index that agrees with the resources.
  */
-import {
-  BatchGetItemCommand,
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  QueryCommand,
-  ScanCommand,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/http/app.ts';
 import { ResourceStore } from '../../functions/store/resource-store.ts';
 import { BASE, type TestApi, createTestApi, json } from '../support/test-api.ts';
+import { type Injected, faultyClient, injectFaultAt as inject } from './support.ts';
 
 const ENTRIES = 25; // 25 Patients × 6 items: more than one DynamoDB transaction holds
 
 let real: TestApi;
-const faulty = new DynamoDBClient({ region: 'eu-north-1', endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
-const mock = mockClient(faulty);
+const { faulty, mock } = faultyClient();
 
 beforeAll(async () => {
   real = await createTestApi();
 });
 
 /** Passes every command through to DynamoDB Local, failing the `failAt`-th write. */
-function injectFaultAt(failAt: number): { writes: () => number } {
-  let writes = 0;
-  mock.reset();
-  const passThrough = (Command: any, isWrite: boolean) =>
-    mock.on(Command).callsFake(async (input: any) => {
-      if (isWrite && ++writes === failAt) {
-        throw Object.assign(new Error('injected'), { name: 'ThrottlingException', $metadata: {} });
-      }
-      return real.client.send(new Command(input));
-    });
-  passThrough(GetItemCommand, false);
-  passThrough(QueryCommand, false);
-  passThrough(BatchGetItemCommand, false);
-  passThrough(TransactWriteItemsCommand, true);
-  passThrough(UpdateItemCommand, true);
-  passThrough(DeleteItemCommand, true);
-  return { writes: () => writes };
-}
+const injectFaultAt = (failAt: number): Injected => inject(mock, real.client, failAt);
 
 function bundleOf(family: string) {
   return {
