@@ -19,6 +19,9 @@
  *   `https://samvard.se/fhir/CodeSystem/audit-flag#emergency-access`
  *   (`#emergency-access-used` when something was shown only because of it).
  *
+ * Both samvard code systems are defined in `fhir-profiles/input/fsh/codesystems.fsh` and
+ * served at `/fhir/CodeSystem/audit-agent` and `/fhir/CodeSystem/audit-flag`.
+ *
  * Writing: a write's AuditEvents are put in the same commit as the write itself (as
  * the store's guard items, see guard.ts), so a change is stored with its log entry or
  * not at all. Reads and searches are answered only after their AuditEvents are stored;

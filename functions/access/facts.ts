@@ -52,6 +52,7 @@ import { referenceKey, referencePk } from '../store/search-index.ts';
 import { custodianOf } from './documentation.ts';
 import type { Block, ConsentGrant, Membership, PatientFacts, ResourceFacts } from './rules.ts';
 
+/** Consent.category of a samtycke or spärr; defined in fhir-profiles/input/fsh/codesystems.fsh, served at /fhir/CodeSystem/svod-consent. */
 export const SVOD_CONSENT_SYSTEM = 'https://samvard.se/fhir/CodeSystem/svod-consent';
 export const CONSENT_CODE = 'samtycke';
 export const BLOCK_CODE = 'sparr';

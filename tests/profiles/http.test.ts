@@ -164,7 +164,7 @@ describe('conformance resources', () => {
 
   it('ignores unknown search parameters, or 400s them under Prefer: handling=strict', async () => {
     const lenient = await json(await api.send('GET', '/CodeSystem?publisher=samvard'));
-    expect(lenient.total).toBe(9);
+    expect(lenient.total).toBe(12);
     expect(lenient.link[0].url).toBe(`${BASE}/CodeSystem`);
     const strict = await api.send('GET', '/CodeSystem?publisher=samvard', undefined, { Prefer: 'handling=strict' });
     expect(strict.status).toBe(400);

@@ -203,3 +203,68 @@ Title: "samvards arbetsflöde"
 Description: "Markeringar och regler i samvards arbetsflöde. / Tags and rules of samvard's workflow."
 * insert SamvardMetadata
 * include codes from system SamvardWorkflowCS
+
+// The access rules and the access log (functions/access/, docs/access.md).
+
+CodeSystem: SamvardSvodConsentCS
+Id: svod-consent
+Title: "Samtycke och spärr enligt SVOD"
+Description: """
+Vilken sorts Consent enligt lag (2022:913) om sammanhållen vård- och omsorgsdokumentation (SVOD) en patient har gett, i Consent.category; åtkomstreglerna läser de aktiva (docs/access.md).
+/ Which kind of Consent under the Swedish act on shared health and social care documentation (SVOD, 2022:913) a patient has given, in Consent.category; the access rules read the active ones (docs/access.md).
+"""
+* insert SamvardMetadata
+* ^caseSensitive = true
+* ^content = #complete
+* #samtycke "Samtycke" "Patientens samtycke till att vård- eller omsorgsgivaren eller enheten som provision.actor namnger (roll IRCP) tar del av patientens dokumentation hos andra vårdgivare: en aktiv Consent med provision.type permit, under provision.period om den finns, släpper igenom läsning (regeln consent) när läsaren också har en aktuell vårdrelation, dvs. är aktiv deltagare i patientens CareTeam. / The patient's consent to the care provider or unit named in provision.actor (role IRCP) reading the patient's documentation held by other providers: an active Consent with provision.type permit, within provision.period when given, allows the read (rule consent) when the reader also has a current care relationship, i.e. is an active participant of the patient's CareTeam."
+* #sparr "Spärr" "Patientens spärr av den dokumentation som vård- eller omsorgsgivaren eller enheten i provision.actor har gjort: en aktiv Consent med provision.type deny, under provision.period om den finns, döljer den för alla andra vårdgivare (regeln blocked), också vid samtycke och vid nödåtkomst; dokumentatören läser alltid sin egen. En nästlad provision av typ permit med period.end lyfter spärren tillfälligt för den läsare den namnger. Bara patienten själv ändrar eller tar bort en spärr. / The patient's block on the documentation made by the care provider or unit in provision.actor: an active Consent with provision.type deny, within provision.period when given, hides it from every other provider (rule blocked), even with consent and in emergency access; the documenting provider always reads its own. A nested permit provision with a period.end lifts the block for the reader it names until then. Only the patient changes or removes a block."
+
+ValueSet: SamvardSvodConsentVS
+Id: svod-consent
+Title: "Samtycke och spärr enligt SVOD"
+Description: "Samtycke eller spärr (Consent.category). / Consent or block (Consent.category)."
+* insert SamvardMetadata
+* include codes from system SamvardSvodConsentCS
+
+CodeSystem: SamvardAuditAgentCS
+Id: audit-agent
+Title: "Aktör i åtkomstloggen"
+Description: """
+Vem en aktör (AuditEvent.agent.type) i samvards åtkomstlogg är: den som begärde åtkomsten och vårdgivaren och enheten den gjordes för (docs/access.md, avsnitt 4).
+/ Who an agent (AuditEvent.agent.type) in samvard's access log is: whoever asked for the access, and the care provider and unit it was made for (docs/access.md, section 4).
+"""
+* insert SamvardMetadata
+* ^caseSensitive = true
+* ^content = #complete
+* #professional "Personal" "Personen som gjorde åtkomsten, med HSA-id (who.identifier, urn:oid:1.2.752.29.4.19) ur användartokenets hsa_professional; den som begärde åtkomsten (requestor) och den enda som kan begära nödåtkomst. / The person who made the access, by HSA-id from the user token's hsa_professional; the requestor, and the only one who can ask for emergency access."
+* #client "Klientsystem" "OAuth-klienten anropet kom från (who.identifier med systemet urn:ietf:params:oauth:client-id, altId tokenets subjekt); den som begärde åtkomsten när ingen person eller patient gjorde det (systemtoken). / The OAuth client the request came from (who.identifier with system urn:ietf:params:oauth:client-id, altId the token's subject); the requestor when no person or patient made it (system token)."
+* #patient "Patienten" "Patienten själv med patienttoken (who Patient/<id>); den som begärde åtkomsten. Patienten läser bara sin egen journal och sin egen logg. / The patient with a patient token (who Patient/<id>); the requestor. A patient reads only their own record and its log."
+* #care-provider "Vård- eller omsorgsgivare" "Vård- eller omsorgsgivaren åtkomsten gjordes för, med HSA-id ur tokenets hsa_care_provider: egen dokumentation, samtycke och spärr avgörs för den, och den läser loggen över sina egna åtkomster (regeln own-log, loggkontroll). / The care provider the access was made for, by HSA-id from the token's hsa_care_provider: own documentation, consent and block are decided for it, and it reads the log of its own accesses (rule own-log, log follow-up)."
+* #care-unit "Vård- eller omsorgsenhet" "Enheten åtkomsten gjordes från, med HSA-id ur tokenets hsa_care_unit; ett samtycke, en spärr eller en vårdrelation som namnger enheten gäller den. / The care unit the access was made from, by HSA-id from the token's hsa_care_unit; a consent, block or care relationship naming the unit holds for it."
+
+ValueSet: SamvardAuditAgentVS
+Id: audit-agent
+Title: "Aktör i åtkomstloggen"
+Description: "Personal, klientsystem, patient, vårdgivare eller enhet (AuditEvent.agent.type). / Professional, client, patient, care provider or unit (AuditEvent.agent.type)."
+* insert SamvardMetadata
+* include codes from system SamvardAuditAgentCS
+
+CodeSystem: SamvardAuditFlagCS
+Id: audit-flag
+Title: "Markeringar i åtkomstloggen"
+Description: """
+Markeringar (meta.tag) på en AuditEvent i samvards åtkomstlogg, för loggkontrollen (docs/access.md, avsnitt 4).
+/ Tags (meta.tag) on an AuditEvent in samvard's access log, for log follow-up (docs/access.md, section 4).
+"""
+* insert SamvardMetadata
+* ^caseSensitive = true
+* ^content = #complete
+* #emergency-access "Nödåtkomst begärd" "Anropet begärde nödåtkomst med ett skäl (rubriken Samvard-Emergency-Access eller tokenets emergency_reason, bara med användartoken); varje AuditEvent för anropet får markeringen och purposeOfEvent ETREAT med skälet som text. Nödåtkomst ger läsning utan vårdrelation och samtycke (regeln emergency), men aldrig förbi en spärr och aldrig rätt att ändra. / The request asked for emergency access with a reason (the Samvard-Emergency-Access header or the token's emergency_reason, user tokens only); every AuditEvent of the request carries this tag and purposeOfEvent ETREAT with the reason as text. Emergency access allows reading without care relationship and consent (rule emergency), but never past a block and never a right to change."
+* #emergency-access-used "Nödåtkomst använd" "Något ur patientens journal visades bara tack vare nödåtkomsten: regeln emergency avgjorde, och utan den hade det varit dolt. / Something of the patient's record was shown only because of emergency access: the rule emergency decided, and without it the resource would have been hidden."
+
+ValueSet: SamvardAuditFlagVS
+Id: audit-flag
+Title: "Markeringar i åtkomstloggen"
+Description: "Nödåtkomst begärd eller använd (AuditEvent.meta.tag). / Emergency access asked for or used (AuditEvent.meta.tag)."
+* insert SamvardMetadata
+* include codes from system SamvardAuditFlagCS
