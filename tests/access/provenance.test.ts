@@ -18,6 +18,7 @@ import {
   hemtjanst,
   hsa,
   ortopedi,
+  partySenders,
   samtycke,
   vardcentral,
 } from '../support/access.ts';
@@ -25,20 +26,13 @@ import { heartRate } from '../support/conforming.ts';
 import { type TestApi, createTestApi, json } from '../support/test-api.ts';
 
 let api: TestApi;
-const senders = new Map<string, Send>();
-const send = (party: Party): Send => senders.get(party.name) as Send;
+const { connect, send, write } = partySenders();
 const stranger: Party = { name: 'stranger', careProvider: 'SE5567000001-PV00', careUnit: 'SE5567000001-PV01' };
 
 beforeAll(async () => {
   api = await createTestApi({ auth: true });
-  for (const party of [vardcentral, ortopedi, hemsjukvard, hemtjanst, stranger]) senders.set(party.name, await as(api, party));
+  await connect(api, [vardcentral, ortopedi, hemsjukvard, hemtjanst, stranger]);
 }, 60_000);
-
-async function write(party: Party, resource: { resourceType: string }): Promise<any> {
-  const res = await send(party)('POST', `/${resource.resourceType}`, resource);
-  expect(res.status, await res.clone().text()).toBe(201);
-  return json(res);
-}
 
 async function newPatient(): Promise<string> {
   return (await write(vardcentral, { resourceType: 'Patient', name: [{ family: 'Berg', given: ['Eva'] }] } as { resourceType: string })).id;

@@ -19,6 +19,7 @@ import {
   hemsjukvard,
   hemtjanst,
   ortopedi,
+  partySenders,
   samtycke,
   sparr,
   vardcentral,
@@ -28,12 +29,11 @@ import { resourceTable } from '../../functions/store/tables.ts';
 import { type TestApi, createTestApi, json } from '../support/test-api.ts';
 
 let api: TestApi;
-const senders = new Map<string, Send>();
-const send = (party: Party): Send => senders.get(party.name) as Send;
+const { connect, send, write } = partySenders();
 
 beforeAll(async () => {
   api = await createTestApi({ auth: true });
-  for (const party of [vardcentral, ortopedi, hemsjukvard, hemtjanst]) senders.set(party.name, await as(api, party));
+  await connect(api, [vardcentral, ortopedi, hemsjukvard, hemtjanst]);
 });
 
 const future = () => new Date(Date.now() + 24 * 3600_000).toISOString();
@@ -55,12 +55,6 @@ async function record(): Promise<Record> {
     obs[party.name] = (await json(res)).id;
   }
   return { patient, obs };
-}
-
-async function write(party: Party, resource: unknown): Promise<any> {
-  const res = await send(party)('POST', `/${(resource as { resourceType: string }).resourceType}`, resource);
-  expect(res.status, JSON.stringify(await res.clone().json())).toBe(201);
-  return json(res);
 }
 
 async function canRead(reader: Send, id: string): Promise<boolean> {

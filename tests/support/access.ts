@@ -4,9 +4,10 @@
  * functions/local/dev-clients.json, and builders of the Consents the access rules read.
  */
 import type { Consent, Identifier } from '@medplum/fhirtypes';
+import { expect } from 'vitest';
 import { HSA_SYSTEM } from '../../functions/auth/caller.ts';
 import { BLOCK_CODE, CONSENT_CODE, PARTICIPATION_TYPE, SVOD_CONSENT_SYSTEM } from '../../functions/access/facts.ts';
-import type { TestApi } from './test-api.ts';
+import { type TestApi, json } from './test-api.ts';
 
 export interface Party {
   name: string;
@@ -62,6 +63,27 @@ export function withToken(api: TestApi, token: string, emergency?: string): Send
       ...(emergency ? { 'Samvard-Emergency-Access': encodeURIComponent(emergency) } : {}),
       ...headers,
     });
+}
+
+/** One sender per party, made once (`connect`) and looked up by party (`send`), and `write`: a POST as a party that must be a 201. */
+export function partySenders(): {
+  connect: (api: TestApi, parties: Party[]) => Promise<void>;
+  send: (party: Party) => Send;
+  write: (party: Party, resource: unknown) => Promise<any>;
+} {
+  const senders = new Map<string, Send>();
+  const send = (party: Party): Send => senders.get(party.name) as Send;
+  return {
+    async connect(api, parties) {
+      for (const party of parties) senders.set(party.name, await as(api, party));
+    },
+    send,
+    async write(party, resource) {
+      const res = await send(party)('POST', `/${(resource as { resourceType: string }).resourceType}`, resource);
+      expect(res.status, await res.clone().text()).toBe(201);
+      return json(res);
+    },
+  };
 }
 
 export const hsa = (value: string): { identifier: Identifier } => ({ identifier: { system: HSA_SYSTEM, value } });
