@@ -24,6 +24,7 @@ import { startDynamoDbLocal } from '../../functions/local/dynamodb-local.ts';
 import { createDynamoDbClient } from '../../functions/store/dynamodb-client.ts';
 import { ingestBaseOf } from '../../functions/http/ingest-routes.ts';
 import { MAX_MEASUREMENTS } from '../../mappings/kommun.matvarden.v1/schema.ts';
+import { MEASUREMENT_SOURCE_SYSTEM as SOURCE_SYSTEM, measurementDocument, measurementRows } from '../support/measurements.ts';
 import { type CommandRecorder, recordCommands } from './api-latency.ts';
 import { createResourceTable, startApi } from './api-server.ts';
 import { type Summary, summarize } from './stats.ts';
@@ -62,32 +63,9 @@ export interface IngestBenchResult {
   sip: IngestKind;
 }
 
-const SOURCE_SYSTEM = 'SE2120000142-HT02';
-const PERSON_IDS = ['191212121212', '197010634231', '194503152482', '201001012382', '195806212386'];
-const ROW_TYPES: [string, string, string, string, string][] = [
-  // type, value, systolic, diastolic, unit
-  ['blood-pressure', '', '131', '84', 'mmHg'],
-  ['heart-rate', '76', '', '', '/min'],
-  ['oxygen-saturation', '95', '', '', '%'],
-  ['body-temperature', '37,2', '', '', '°C'],
-  ['respiratory-rate', '18', '', '', '/min'],
-  ['body-weight', '61,2', '', '', 'kg'],
-];
-
 /** A measurement CSV of `rows` new rows (ids unique to `round`) for five patients, one unit. */
 export function measurementCsv(rows: number, round: string): string {
-  const header = 'id;personId;time;type;value;systolic;diastolic;unit;measuredBy;unitHsaId;unitName;professionalHsaId;professionalName;comment';
-  const lines = [header];
-  for (let i = 0; i < rows; i++) {
-    const [type, value, systolic, diastolic, unit] = ROW_TYPES[i % ROW_TYPES.length] as (typeof ROW_TYPES)[number];
-    const personId = PERSON_IDS[i % PERSON_IDS.length] as string;
-    const minute = String(i % 60).padStart(2, '0');
-    const hour = String(7 + Math.floor(i / 60)).padStart(2, '0');
-    lines.push(
-      `MV-${round}-${i};${personId};2026-11-23 ${hour}:${minute};${type};${value};${systolic};${diastolic};${unit};staff;SE2120000142-HTJ7;Hemtjänsten Norra;SE2120000142-U4X8;Lena Undersköterska;`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
+  return measurementDocument(measurementRows(rows, `MV-${round}`));
 }
 
 export async function benchIngest(options: IngestBenchOptions): Promise<IngestBenchResult> {

@@ -9,33 +9,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_INGEST_ENTRIES } from '../../mappings/ingest.ts';
 import { MAX_MEASUREMENTS } from '../../mappings/kommun.matvarden.v1/schema.ts';
 import { heartRate } from '../support/conforming.ts';
+import {
+  MEASUREMENT_PERSON_IDS as PERSON_IDS,
+  MEASUREMENT_ROW_TYPES as ROW_TYPES,
+  MEASUREMENT_SOURCE_SYSTEM as SOURCE_SYSTEM,
+  measurementDocument as csvOf,
+  measurementRows,
+} from '../support/measurements.ts';
 import { type TestApi, createTestApi, json } from '../support/test-api.ts';
 import { all, ingest, itemCount, statuses } from './support.ts';
 
 const MV = 'kommun.matvarden.v1';
-const SOURCE_SYSTEM = 'SE2120000142-HT02';
 const ROWS = 500;
-const PERSON_IDS = ['191212121212', '197010634231', '194503152482', '201001012382', '195806212386'];
-const HEADER = 'id;personId;time;type;value;systolic;diastolic;unit;measuredBy;unitHsaId;unitName;professionalHsaId;professionalName;comment';
-const ROW_TYPES: [string, string, string, string, string][] = [
-  ['blood-pressure', '', '131', '84', 'mmHg'],
-  ['heart-rate', '76', '', '', '/min'],
-  ['oxygen-saturation', '95', '', '', '%'],
-  ['body-temperature', '37,2', '', '', '°C'],
-  ['respiratory-rate', '18', '', '', '/min'],
-  ['body-weight', '61,2', '', '', 'kg'],
-];
 
 /** `ROWS` measurement rows for five patients, one hemtjänst unit and one professional; ids `<tag>-<row>`. */
-function csvRows(tag: string): string[] {
-  return Array.from({ length: ROWS }, (_, i) => {
-    const [type, value, systolic, diastolic, unit] = ROW_TYPES[i % ROW_TYPES.length] as (typeof ROW_TYPES)[number];
-    const minute = String(i % 60).padStart(2, '0');
-    const hour = String(7 + Math.floor(i / 60)).padStart(2, '0');
-    return `${tag}-${i};${PERSON_IDS[i % PERSON_IDS.length]};2026-11-23 ${hour}:${minute};${type};${value};${systolic};${diastolic};${unit};staff;SE2120000142-HTJ7;Hemtjänsten Norra;SE2120000142-U4X8;Lena Undersköterska;`;
-  });
-}
-const csvOf = (rows: string[]): string => `${[HEADER, ...rows].join('\n')}\n`;
+const csvRows = (tag: string): string[] => measurementRows(ROWS, tag);
 const postCsv = (api: TestApi, csv: string) => ingest(api, MV, csv, { contentType: 'text/csv; charset=utf-8', query: { sourceSystem: SOURCE_SYSTEM } });
 
 describe('a 500-row measurement CSV through POST /ingest/kommun.matvarden.v1', () => {
