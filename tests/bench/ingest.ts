@@ -20,13 +20,13 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Bundle } from '@medplum/fhirtypes';
 import { loadavg } from 'node:os';
-import { startDynamoDbLocal } from '../../functions/local/dynamodb-local.ts';
 import { createDynamoDbClient } from '../../functions/store/dynamodb-client.ts';
 import { ingestBaseOf } from '../../functions/http/ingest-routes.ts';
 import { MAX_MEASUREMENTS } from '../../mappings/kommun.matvarden.v1/schema.ts';
 import { MEASUREMENT_SOURCE_SYSTEM as SOURCE_SYSTEM, measurementDocument, measurementRows } from '../support/measurements.ts';
 import { type CommandRecorder, recordCommands } from './api-latency.ts';
 import { createResourceTable, startApi } from './api-server.ts';
+import { intFromEnv, isMain, withDynamoDbLocal } from './standalone.ts';
 import { type Summary, summarize } from './stats.ts';
 
 export interface IngestBenchOptions {
@@ -163,17 +163,11 @@ function describeCalls(sent: ReturnType<CommandRecorder['take']>): string {
   return [...counts].map(([name, { calls, items }]) => `${name} x${calls}${items > 0 ? ` (${items} items)` : ''}`).join(' + ') || 'none';
 }
 
-const intFromEnv = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const local = await startDynamoDbLocal();
-  try {
+if (isMain(import.meta.url)) {
+  await withDynamoDbLocal(async (endpoint) => {
     console.log(`Ingest (issue 6), load average ${(loadavg()[0] ?? 0).toFixed(2)}`);
     const result = await benchIngest({
-      endpoint: local.endpoint,
+      endpoint,
       region: 'eu-north-1',
       iterations: intFromEnv('BENCH_INGEST_ITERATIONS', 20),
       warmup: intFromEnv('BENCH_INGEST_WARMUP', 2),
@@ -183,7 +177,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     });
     for (const line of formatIngestBench(result)) console.log(line);
     console.log(`load average ${(loadavg()[0] ?? 0).toFixed(2)}`);
-  } finally {
-    await local.stop();
-  }
+  });
 }

@@ -29,6 +29,7 @@ import { loadProfiles } from '../../functions/core/profiles.ts';
 import { assertValidResource, baseValidationIssues, loadDefinitions } from '../../functions/core/validation.ts';
 import { bundleHandler } from './bundle.ts';
 import { measureColdInit } from './cold-init.ts';
+import { intFromEnv } from './standalone.ts';
 import { type Summary, round, summarize } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -269,11 +270,6 @@ export function formatProfileBench(r: ProfileBenchResult): string[] {
     ...r.targets.map((t) => `  ${t.met ? 'MET    ' : 'NOT MET'} ${t.name}: ${t.measured} (target ${t.target})`),
   ];
   return lines;
-}
-
-function intFromEnv(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

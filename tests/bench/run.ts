@@ -59,6 +59,7 @@ import { benchProfiles, formatProfileBench } from './profiles.ts';
 import { benchSearch, formatSearchBench } from './search.ts';
 import { benchTransactions, formatTransactionBench } from './transactions.ts';
 import { benchIngest, formatIngestBench } from './ingest.ts';
+import { intFromEnv } from './standalone.ts';
 import { type Summary, round, roundNumbers, summarize } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -372,11 +373,6 @@ function sourceVersion(): string {
   if (!commit) return 'an unknown commit (no git)';
   const changed = git('status', '--porcelain', '--', 'functions', 'fhir-profiles', 'package-lock.json');
   return changed ? `${commit} with uncommitted changes in functions/ or fhir-profiles/` : commit;
-}
-
-function intFromEnv(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
 }
 
 main().catch((err: unknown) => {

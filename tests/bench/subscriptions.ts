@@ -20,7 +20,6 @@ import { type IncomingHttpHeaders, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Subscription, Task } from '@medplum/fhirtypes';
 import { createApp } from '../../functions/http/app.ts';
-import { startDynamoDbLocal } from '../../functions/local/dynamodb-local.ts';
 import { createDynamoDbClient } from '../../functions/store/dynamodb-client.ts';
 import { ensureTable } from '../../functions/store/ensure-tables.ts';
 import { versionItem } from '../../functions/store/items.ts';
@@ -34,6 +33,7 @@ import { configureSubscriptionApi } from '../../functions/subscriptions/routes.t
 import { SECRET_URL, compileSubscription } from '../../functions/subscriptions/subscription-model.ts';
 import { SubscriptionStore } from '../../functions/subscriptions/subscription-store.ts';
 import { hslTask } from '../support/conforming.ts';
+import { intFromEnv, isMain, withDynamoDbLocal } from './standalone.ts';
 import { type Summary, round, summarize } from './stats.ts';
 
 export interface SubscriptionBenchOptions {
@@ -241,17 +241,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-const intFromEnv = (name: string, fallback: number): number => {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const local = await startDynamoDbLocal();
-  try {
+if (isMain(import.meta.url)) {
+  await withDynamoDbLocal(async (endpoint) => {
     console.log('Subscriptions (issue 7)');
     const results = await benchSubscriptions({
-      endpoint: local.endpoint,
+      endpoint,
       region: 'eu-north-1',
       latencyWrites: intFromEnv('BENCH_SUB_LATENCY', 200),
       subscriptions: intFromEnv('BENCH_SUB_SUBSCRIPTIONS', 1000),
@@ -260,7 +254,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       log: (line) => console.log(line),
     });
     console.log(JSON.stringify(results, null, 2));
-  } finally {
-    await local.stop();
-  }
+  });
 }
