@@ -20,6 +20,7 @@ import {
   type Send,
   type Unit,
   type World,
+  clientName,
   created,
   hemsjukvard,
   hemtjanst,
@@ -48,7 +49,6 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const clientName = (unit: Unit): string => unit.name.replace(/\W/g, '');
 const sender = (unit: Unit, suffix = ''): Promise<Send> => as(env.api, { ...unit, name: `${clientName(unit)}${suffix}` });
 
 interface Setup {

@@ -21,6 +21,7 @@ import {
   type Send,
   type Unit,
   type World,
+  clientName,
   created,
   hemsjukvard,
   hemtjanst,
@@ -43,7 +44,7 @@ const senders = {} as Record<Actor, Send>;
 
 beforeAll(async () => {
   const api = await createTestApi({ auth: true });
-  for (const actor of ACTORS) senders[actor] = await as(api, { ...UNIT_OF[actor], name: UNIT_OF[actor].name.replace(/\W/g, '') });
+  for (const actor of ACTORS) senders[actor] = await as(api, { ...UNIT_OF[actor], name: clientName(UNIT_OF[actor]) });
   const region = await as(api, { ...primarvardsrehab, name: 'primarvardsrehab' });
   world = await seedPatient(senders.requester, await seedOrganizations(senders.requester), region);
 }, 60_000);
