@@ -45,6 +45,51 @@ function assetDirOf(description: string): string {
 }
 const assetDir = assetDirOf('FHIR R4 API');
 
+const HOST = 'abc123.execute-api.eu-north-1.amazonaws.com';
+
+/** An API Gateway HTTP API (payload 2.0) event: `method path` on route `routeKey`, accepting `accept`. */
+function httpApiEvent(routeKey: string, method: string, path: string, accept: string) {
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: HOST, accept },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: HOST,
+      domainPrefix: 'abc123',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'vitest' },
+      requestId: 'test-request',
+      routeKey,
+      stage: '$default',
+      time: '22/Nov/2025:12:00:00 +0000',
+      timeEpoch: Date.now(),
+    },
+    isBase64Encoded: false,
+  };
+}
+
+/**
+ * The bundle in `dir` loaded in a process of its own, as on Lambda (no vitest module loader,
+ * the same Node.js major), its handler invoked with `event`; `env` is added to the function's
+ * environment, and `quiet` drops the process's stderr.
+ */
+function invokeBundle(dir: string, event: unknown, env: Record<string, string>, { quiet = false } = {}): { statusCode: number; body: string } {
+  const script = `
+    const { handler } = await import(${JSON.stringify(pathToFileURL(join(dir, 'index.mjs')).href)});
+    const response = await handler(${JSON.stringify(event)}, { awsRequestId: 'test-request', getRemainingTimeInMillis: () => 10000 });
+    process.stdout.write(JSON.stringify(response));`;
+  const stdout = execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH, AWS_REGION: 'eu-north-1', SAMVARD_RESOURCE_TABLE: 'samvard-test-resources', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+    ...(quiet ? { stdio: ['ignore', 'pipe', 'ignore'] as ['ignore', 'pipe', 'ignore'] } : {}),
+  });
+  return JSON.parse(stdout) as { statusCode: number; body: string };
+}
+
 describe('API function bundle', () => {
   it('is one minified ESM file with a source map, the AWS SDK inside', () => {
     const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
@@ -54,38 +99,7 @@ describe('API function bundle', () => {
   });
 
   it('loads in a fresh Node.js and answers GET /fhir/metadata with the CapabilityStatement', () => {
-    const host = 'abc123.execute-api.eu-north-1.amazonaws.com';
-    const event = {
-      version: '2.0',
-      routeKey: 'GET /fhir/metadata',
-      rawPath: '/fhir/metadata',
-      rawQueryString: '',
-      headers: { host, accept: 'application/fhir+json' },
-      requestContext: {
-        accountId: '123456789012',
-        apiId: 'abc123',
-        domainName: host,
-        domainPrefix: 'abc123',
-        http: { method: 'GET', path: '/fhir/metadata', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'vitest' },
-        requestId: 'test-request',
-        routeKey: 'GET /fhir/metadata',
-        stage: '$default',
-        time: '22/Nov/2025:12:00:00 +0000',
-        timeEpoch: Date.now(),
-      },
-      isBase64Encoded: false,
-    };
-    // A process of its own, as on Lambda: no vitest module loader, the same Node.js major.
-    const script = `
-      const { handler } = await import(${JSON.stringify(pathToFileURL(join(assetDir, 'index.mjs')).href)});
-      const response = await handler(${JSON.stringify(event)}, { awsRequestId: 'test-request', getRemainingTimeInMillis: () => 10000 });
-      process.stdout.write(JSON.stringify(response));`;
-    const stdout = execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH, AWS_REGION: 'eu-north-1', SAMVARD_RESOURCE_TABLE: 'samvard-test-resources' },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    const response = JSON.parse(stdout) as { statusCode: number; body: string };
+    const response = invokeBundle(assetDir, httpApiEvent('GET /fhir/metadata', 'GET', '/fhir/metadata', 'application/fhir+json'), {});
     expect(response.statusCode).toBe(200);
     const body = JSON.parse(response.body) as { resourceType: string; fhirVersion: string };
     expect(body.resourceType).toBe('CapabilityStatement');
@@ -113,40 +127,8 @@ describe('API and ingest function bundles', () => {
   });
 
   it('the ingest bundle loads in a fresh Node.js: GET /ingest is refused without an issuer (fails closed, 503), listed with auth off', () => {
-    const host = 'abc123.execute-api.eu-north-1.amazonaws.com';
-    const event = {
-      version: '2.0',
-      routeKey: 'ANY /ingest',
-      rawPath: '/ingest',
-      rawQueryString: '',
-      headers: { host, accept: 'application/json' },
-      requestContext: {
-        accountId: '123456789012',
-        apiId: 'abc123',
-        domainName: host,
-        domainPrefix: 'abc123',
-        http: { method: 'GET', path: '/ingest', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'vitest' },
-        requestId: 'test-request',
-        routeKey: 'ANY /ingest',
-        stage: '$default',
-        time: '22/Nov/2025:12:00:00 +0000',
-        timeEpoch: Date.now(),
-      },
-      isBase64Encoded: false,
-    };
-    const invoke = (env: Record<string, string>) => {
-      const script = `
-        const { handler } = await import(${JSON.stringify(pathToFileURL(join(ingestDir, 'index.mjs')).href)});
-        const response = await handler(${JSON.stringify(event)}, { awsRequestId: 'test-request', getRemainingTimeInMillis: () => 10000 });
-        process.stdout.write(JSON.stringify(response));`;
-      const stdout = execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
-        env: { PATH: process.env.PATH, AWS_REGION: 'eu-north-1', SAMVARD_RESOURCE_TABLE: 'samvard-test-resources', ...env },
-        encoding: 'utf8',
-        timeout: 30_000,
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      return JSON.parse(stdout) as { statusCode: number; body: string };
-    };
+    const event = httpApiEvent('ANY /ingest', 'GET', '/ingest', 'application/json');
+    const invoke = (env: Record<string, string>) => invokeBundle(ingestDir, event, env, { quiet: true });
     // Auth on, no issuer configured: every guarded request is refused (503, functions/api/dependencies.ts).
     const refused = invoke({});
     expect(refused.statusCode).toBe(503);
@@ -154,7 +136,7 @@ describe('API and ingest function bundles', () => {
     const listed = invoke({ SAMVARD_AUTH: 'off' });
     expect(listed.statusCode).toBe(200);
     const { formats } = JSON.parse(listed.body) as { formats: { format: string; ingest: string }[] };
-    expect(formats.find((f) => f.format === 'sip.v1')?.ingest).toBe(`https://${host}/ingest/sip.v1`);
+    expect(formats.find((f) => f.format === 'sip.v1')?.ingest).toBe(`https://${HOST}/ingest/sip.v1`);
   });
 });
 
