@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const client = createDynamoDbClient({ region: REGION, endpoint: dynamo.endpoint });
   await ensureTable(client, resourceTable, tableName);
   const deps = buildDependencies(
-    readConfig({ DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: REGION, SAMVARD_RESOURCE_TABLE: tableName }),
+    readConfig({ DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: REGION, SAMVARD_RESOURCE_TABLE: tableName, SAMVARD_AUTH: 'off' }),
   );
   const app = createApp(deps);
   const empty = new Hono().get('/ping', (c) => c.json({ resourceType: 'Patient', id: 'x' }));
