@@ -44,7 +44,7 @@ import type {
   ServiceRequest,
   Task,
 } from '@medplum/fhirtypes';
-import { HSA_SYSTEM, HSA_SYSTEM_RIVTA } from '../auth/caller.ts';
+import { HSA_SYSTEMS, hsaIdsOf } from '../core/hsa.ts';
 import { searchParamFor } from '../core/search/parameters.ts';
 import { paramValues } from '../core/search/values.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
@@ -57,8 +57,6 @@ export const SVOD_CONSENT_SYSTEM = 'https://samvard.se/fhir/CodeSystem/svod-cons
 export const CONSENT_CODE = 'samtycke';
 export const BLOCK_CODE = 'sparr';
 export const PARTICIPATION_TYPE = 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType';
-
-const HSA_SYSTEMS = new Set([HSA_SYSTEM, HSA_SYSTEM_RIVTA]);
 
 /**
  * Resolves references to the HSA-ids they stand for, and reads what a Provenance targets,
@@ -103,15 +101,10 @@ export class HsaResolver {
   private async resolve(key: string): Promise<string[]> {
     const target = await this.current(key);
     if (!target) return [];
-    const ids = hsaIdentifiers(target);
+    const ids = hsaIdsOf(target);
     if (target.resourceType === 'PractitionerRole') ids.push(...(await this.idsOfOne(target.organization)));
     return ids;
   }
-}
-
-function hsaIdentifiers(resource: Resource): string[] {
-  const identifiers = (resource as { identifier?: { system?: string; value?: string }[] }).identifier ?? [];
-  return identifiers.filter((i) => HSA_SYSTEMS.has(i.system ?? '') && i.value).map((i) => i.value as string);
 }
 
 /** The Patient id a resource is about, if any. */

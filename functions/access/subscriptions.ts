@@ -20,7 +20,7 @@ import { parseScopes } from '../auth/scopes.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import type { CanRead } from '../subscriptions/authorization.ts';
 import { partyOrganizationOf } from '../subscriptions/channels.ts';
-import { hsaIds } from '../subscriptions/party-channel.ts';
+import { hsaIdsOf } from '../core/hsa.ts';
 import { custodianOf } from './documentation.ts';
 import { RequestAccess } from './guard.ts';
 
@@ -49,10 +49,10 @@ export async function partyCaller(store: ResourceStore, organizationId: string):
     return stored?.operation === 'delete' ? undefined : (stored?.resource as Organization | undefined);
   };
   const organization = await read(organizationId);
-  const careUnit = hsaIds(organization)[0];
+  const careUnit = hsaIdsOf(organization)[0];
   if (!organization || !careUnit) return undefined;
   const parent = organization.partOf?.reference?.match(/(?:^|\/)Organization\/([^/]+)$/)?.[1];
-  const careProvider = (parent ? hsaIds(await read(parent))[0] : undefined) ?? careUnit;
+  const careProvider = (parent ? hsaIdsOf(await read(parent))[0] : undefined) ?? careUnit;
   return {
     kind: 'system',
     clientId: 'party-notification',

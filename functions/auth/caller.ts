@@ -19,9 +19,7 @@
 import { OperationOutcomeError, forbidden, unauthorized } from '../core/outcomes.ts';
 import { type ResourceScope, parseScopes } from './scopes.ts';
 
-export const HSA_SYSTEM = 'urn:oid:1.2.752.29.4.19';
-/** The HSA OID RIV-TA gateways use; treated as the same identifier system. */
-export const HSA_SYSTEM_RIVTA = 'urn:oid:1.2.752.129.2.1.4.1';
+export { HSA_SYSTEM, HSA_SYSTEM_RIVTA } from '../core/hsa.ts';
 
 export const CLAIMS = {
   careProvider: 'hsa_care_provider',

@@ -26,7 +26,7 @@ import { custodianOf } from '../access/documentation.ts';
 import type { FhirContext } from '../core/context.ts';
 import { updateResource } from '../core/crud.ts';
 import { OperationOutcomeError, badRequest } from '../core/outcomes.ts';
-import { HSA_SYSTEMS } from '../core/workflow/vocabulary.ts';
+import { hsaIdsOf } from '../core/hsa.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
 import { referenceKey } from '../store/search-index.ts';
 import { partyChannelId } from './channels.ts';
@@ -188,19 +188,13 @@ export async function readPartyChannel(store: ResourceStore, organizationId: str
 async function registeredBy(store: ResourceStore, organization: Organization, endpoint: Endpoint): Promise<boolean> {
   const custodian = custodianOf(endpoint);
   if (!custodian) return true;
-  const ids = new Set(hsaIds(organization));
+  const ids = new Set(hsaIdsOf(organization));
   const parentKey = literal(organization.partOf);
   if (parentKey?.startsWith('Organization/')) {
     const parent = await readLive(store, 'Organization', parentKey.slice('Organization/'.length));
-    for (const id of hsaIds(parent)) ids.add(id);
+    for (const id of hsaIdsOf(parent)) ids.add(id);
   }
   return [custodian.careUnit, custodian.careProvider].some((id) => id !== undefined && ids.has(id));
-}
-
-/** The HSA-ids of an Organization. */
-export function hsaIds(resource: Resource | undefined): string[] {
-  const identifiers = (resource as Organization | undefined)?.identifier ?? [];
-  return identifiers.filter((i) => HSA_SYSTEMS.has(i.system ?? '') && i.value).map((i) => i.value as string);
 }
 
 function literal(ref: Reference | undefined): string | undefined {

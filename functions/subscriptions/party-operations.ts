@@ -20,7 +20,8 @@ import { partyChannelId } from './channels.ts';
 import type { SubscriptionRules } from './config.ts';
 import { type StatusInput, statusBundle } from './notification.ts';
 import { type Params, eventsBundle } from './operations.ts';
-import { NOTIFICATION_ERROR_URL, PARTY_TOPIC, hsaIds, readPartyChannel } from './party-channel.ts';
+import { hsaIdsOf } from '../core/hsa.ts';
+import { NOTIFICATION_ERROR_URL, PARTY_TOPIC, readPartyChannel } from './party-channel.ts';
 import type { SubscriptionStore } from './subscription-store.ts';
 
 /** `GET [base]/Organization/<id>/$status` */
@@ -69,11 +70,11 @@ async function channelStatus(ctx: FhirContext, subscriptions: SubscriptionStore,
 async function assertOwnChannel(ctx: FhirContext, organization: Organization): Promise<void> {
   const caller = ctx.caller;
   if (!caller) return;
-  const ids = new Set(hsaIds(organization));
+  const ids = new Set(hsaIdsOf(organization));
   const parent = organization.partOf?.reference?.match(/(?:^|\/)Organization\/([^/]+)$/)?.[1];
   if (parent) {
     const stored = await ctx.store.unguarded.readCurrent('Organization', parent);
-    for (const hsa of hsaIds(stored?.operation === 'delete' ? undefined : stored?.resource)) ids.add(hsa);
+    for (const hsa of hsaIdsOf(stored?.operation === 'delete' ? undefined : stored?.resource)) ids.add(hsa);
   }
   if (![caller.careUnit, caller.careProvider].some((hsa) => hsa !== undefined && ids.has(hsa))) {
     throw new OperationOutcomeError(forbidden(`Only Organization/${organization.id} itself reads its notification channel`));

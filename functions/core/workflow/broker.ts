@@ -42,6 +42,7 @@ import type { FhirContext } from '../context.ts';
 import { OperationOutcomeError, conflict } from '../outcomes.ts';
 import { buildVersion } from '../writes.ts';
 import { type TeamMember, joinTeam, leaveTeam, newCareTeam, withSipClaim } from './care-team.ts';
+import { HSA_SYSTEM } from '../hsa.ts';
 import { Directory, keyOf } from './directory.ts';
 import { type WorkflowCaller, partyOf } from './party.ts';
 import {
@@ -56,7 +57,6 @@ import {
 import {
   CAREPLAN_PROFILE,
   CARE_PLAN_TYPE_SYSTEM,
-  HSA_SYSTEM,
   OAUTH_CLIENT_SYSTEM,
   TAG,
   hasTag,

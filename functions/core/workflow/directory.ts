@@ -9,7 +9,7 @@
 import type { Organization, PractitionerRole, Reference, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../../store/resource-store.ts';
 import { referenceKey, tokenPk } from '../../store/search-index.ts';
-import { HSA_SYSTEM, HSA_SYSTEMS } from './vocabulary.ts';
+import { HSA_SYSTEM, HSA_SYSTEMS, hsaIdsOf } from '../hsa.ts';
 
 /** Reads current resources, seeing the writes of the commit being planned. */
 export type Read = (type: string, id: string) => Promise<Resource | undefined>;
@@ -36,7 +36,7 @@ export class Directory {
     const ids = ref.identifier && HSA_SYSTEMS.has(ref.identifier.system ?? '') && ref.identifier.value ? [ref.identifier.value] : [];
     const target = await this.target(ref);
     if (target && /^(Organization|Practitioner|PractitionerRole)$/.test(target.resourceType)) {
-      ids.push(...hsaIdentifiers(target));
+      ids.push(...hsaIdsOf(target));
       if (target.resourceType === 'PractitionerRole') ids.push(...(await this.hsaIds((target as PractitionerRole).organization)));
     }
     return [...new Set(ids)];
@@ -77,7 +77,7 @@ export class Directory {
     const page = await this.store.queryIndex(tokenPk('Organization', 'identifier', hsa), { limit: 10 });
     for (const id of page.sks) {
       const organization = (await this.read('Organization', id)) as Organization | undefined;
-      if (organization && hsaIdentifiers(organization).includes(hsa)) return organization;
+      if (organization && hsaIdsOf(organization).includes(hsa)) return organization;
     }
     return undefined;
   }
@@ -110,9 +110,4 @@ function pick(ref: Reference): Reference {
   if (ref.identifier) out.identifier = ref.identifier;
   if (ref.display) out.display = ref.display;
   return out;
-}
-
-function hsaIdentifiers(resource: Resource): string[] {
-  const identifiers = (resource as { identifier?: { system?: string; value?: string }[] }).identifier ?? [];
-  return identifiers.filter((i) => HSA_SYSTEMS.has(i.system ?? '') && i.value).map((i) => i.value as string);
 }

@@ -15,10 +15,6 @@ export const SIP_CARE_TEAM_PROFILE = 'https://samvard.se/fhir/StructureDefinitio
 export const CAREPLAN_PROFILE = 'https://samvard.se/fhir/StructureDefinition/samvard-careplan';
 export const CARE_PLAN_TYPE_SYSTEM = 'https://samvard.se/fhir/CodeSystem/care-plan-type';
 
-export const HSA_SYSTEM = 'urn:oid:1.2.752.29.4.19';
-/** The HSA OID RIV-TA gateways use; the same identifiers. */
-export const HSA_SYSTEM_RIVTA = 'urn:oid:1.2.752.129.2.1.4.1';
-export const HSA_SYSTEMS: ReadonlySet<string> = new Set([HSA_SYSTEM, HSA_SYSTEM_RIVTA]);
 /** OAuth client ids, for a Provenance agent that is a client system. */
 export const OAUTH_CLIENT_SYSTEM = 'https://samvard.se/fhir/sid/oauth-client';
 
