@@ -44,7 +44,7 @@ import type {
   ServiceRequest,
   Task,
 } from '@medplum/fhirtypes';
-import { HSA_SYSTEMS, hsaIdsOf } from '../core/hsa.ts';
+import { hsaIdsOfReference } from '../core/hsa.ts';
 import { searchParamFor } from '../core/search/parameters.ts';
 import { paramValues } from '../core/search/values.ts';
 import type { ResourceStore } from '../store/resource-store.ts';
@@ -64,7 +64,6 @@ export const PARTICIPATION_TYPE = 'http://terminology.hl7.org/CodeSystem/v3-Part
  * what the caller is shown).
  */
 export class HsaResolver {
-  private readonly cache = new Map<string, Promise<string[]>>();
   private readonly resources = new Map<string, Promise<Resource | undefined>>();
 
   constructor(private readonly store: ResourceStore) {}
@@ -85,25 +84,8 @@ export class HsaResolver {
     return [...new Set(all.flat())];
   }
 
-  private async idsOfOne(ref: Reference | undefined): Promise<string[]> {
-    if (!ref) return [];
-    const own = ref.identifier && HSA_SYSTEMS.has(ref.identifier.system ?? '') ? [ref.identifier.value ?? ''] : [];
-    const key = ref.reference ? referenceKey({ type: 'Reference', value: ref }) : undefined;
-    if (!key || !/^(Organization|Practitioner|PractitionerRole)\//.test(key)) return own.filter(Boolean);
-    let pending = this.cache.get(key);
-    if (!pending) {
-      pending = this.resolve(key);
-      this.cache.set(key, pending);
-    }
-    return [...own, ...(await pending)].filter(Boolean);
-  }
-
-  private async resolve(key: string): Promise<string[]> {
-    const target = await this.current(key);
-    if (!target) return [];
-    const ids = hsaIdsOf(target);
-    if (target.resourceType === 'PractitionerRole') ids.push(...(await this.idsOfOne(target.organization)));
-    return ids;
+  private idsOfOne(ref: Reference | undefined): Promise<string[]> {
+    return hsaIdsOfReference(ref, (key) => this.current(key));
   }
 }
 

@@ -9,7 +9,7 @@
 import type { Organization, PractitionerRole, Reference, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../../store/resource-store.ts';
 import { referenceKey, tokenPk } from '../../store/search-index.ts';
-import { HSA_SYSTEM, HSA_SYSTEMS, hsaIdsOf } from '../hsa.ts';
+import { HSA_SYSTEM, HSA_SYSTEMS, hsaIdsOf, hsaIdsOfReference } from '../hsa.ts';
 
 /** Reads current resources, seeing the writes of the commit being planned. */
 export type Read = (type: string, id: string) => Promise<Resource | undefined>;
@@ -31,15 +31,11 @@ export class Directory {
   }
 
   /** The HSA-ids a party reference stands for. */
-  async hsaIds(ref: Reference | undefined): Promise<string[]> {
-    if (!ref) return [];
-    const ids = ref.identifier && HSA_SYSTEMS.has(ref.identifier.system ?? '') && ref.identifier.value ? [ref.identifier.value] : [];
-    const target = await this.target(ref);
-    if (target && /^(Organization|Practitioner|PractitionerRole)$/.test(target.resourceType)) {
-      ids.push(...hsaIdsOf(target));
-      if (target.resourceType === 'PractitionerRole') ids.push(...(await this.hsaIds((target as PractitionerRole).organization)));
-    }
-    return [...new Set(ids)];
+  hsaIds(ref: Reference | undefined): Promise<string[]> {
+    return hsaIdsOfReference(ref, (key) => {
+      const [type, id] = key.split('/') as [string, string];
+      return this.read(type, id);
+    });
   }
 
   /**
