@@ -39,7 +39,8 @@ export interface TestApiOptions {
 
 export async function createTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const endpoint = inject('dynamoDbEndpoint');
-  const client = createDynamoDbClient({ region: 'eu-north-1', endpoint });
+  // The shared DynamoDB Local is slow under the suite's parallel load (see requestTimeoutMs).
+  const client = createDynamoDbClient({ region: 'eu-north-1', endpoint, requestTimeoutMs: 15_000 });
   const tableName = `test-${randomUUID()}`;
   await ensureTable(client, resourceTable, tableName);
   const store = new ResourceStore(client, tableName);
